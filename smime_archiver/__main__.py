@@ -1,0 +1,3 @@
+from smime_archiver.cli import main
+
+raise SystemExit(main())

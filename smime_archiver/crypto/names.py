@@ -1,0 +1,84 @@
+"""Readable names for certificates: distinguished names with æøå intact, serials, key ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asn1crypto import x509 as ax509
+
+# Short labels users know from certificate viewers; anything else by dotted OID.
+_LABELS = {
+    "common_name": "CN",
+    "serial_number": "serialNumber",
+    "organization_name": "O",
+    "organizational_unit_name": "OU",
+    "country_name": "C",
+    "locality_name": "L",
+    "state_or_province_name": "ST",
+    "email_address": "E",
+    "given_name": "GN",
+    "surname": "SN",
+    "title": "T",
+    "domain_component": "DC",
+    "organization_identifier": "organizationIdentifier",
+    "pseudonym": "pseudonym",
+    "name": "name",
+    "street_address": "street",
+    "postal_code": "postalCode",
+    "user_id": "UID",
+}
+
+
+def to_asn1_name(name: Any) -> ax509.Name:
+    """Accept an asn1crypto ``Name``, a ``cryptography`` ``x509.Name`` or DER bytes."""
+    if isinstance(name, ax509.Name):
+        return name
+    if isinstance(name, (bytes, bytearray)):
+        return ax509.Name.load(bytes(name))
+    public_bytes = getattr(name, "public_bytes", None)
+    if public_bytes is not None:
+        return ax509.Name.load(public_bytes())
+    raise TypeError(f"not a distinguished name: {type(name).__name__}")
+
+
+def format_name(name: Any) -> str:
+    """``CN=Søren Ærø Åberg, serialNumber=PID:…, O=…, C=DK``: most specific first.
+
+    Values are shown as decoded text, never escaped or hex-encoded, so Danish
+    letters read as they should.  Undecodable values fall back to hex.
+    """
+    asn1 = to_asn1_name(name)
+    parts: list[str] = []
+    try:
+        rdns = list(asn1.chosen)
+    except ValueError:
+        return asn1.dump().hex()
+    for rdn in reversed(rdns):
+        for atv in rdn:
+            key = atv["type"].native
+            label = _LABELS.get(key, atv["type"].dotted if key == atv["type"].dotted else key)
+            try:
+                value = atv["value"].native
+            except ValueError:
+                value = atv["value"].dump().hex()
+            if isinstance(value, bytes):
+                value = value.hex()
+            parts.append(f"{label}={value}")
+    return ", ".join(parts)
+
+
+def common_name(name: Any) -> str | None:
+    """The CN (or the full name when it has none)."""
+    asn1 = to_asn1_name(name)
+    try:
+        native = asn1.native
+    except ValueError:
+        return None
+    cn = native.get("common_name") if isinstance(native, dict) else None
+    if isinstance(cn, list):
+        cn = cn[0]
+    return cn or format_name(asn1) or None
+
+
+def hex_id(value: bytes | None) -> str | None:
+    return value.hex() if value else None

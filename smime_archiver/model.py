@@ -1,0 +1,309 @@
+"""Small frozen dataclasses passed between the pipeline's stages.
+
+mailbox readers -> RawMail -> crypto.layers.unwrap_message -> UnwrapResult
+-> mime.parse_message -> render -> archive.  Nothing here holds key material
+except :class:`PrivateKeyEntry`, which never leaves memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Status(str, Enum):
+    """Outcome of one message, as written to the report."""
+
+    DECRYPTED = "decrypted"  # at least one encryption layer opened
+    PLAIN = "plain"  # neither encrypted nor signed
+    SIGNED = "signed"  # signed, not encrypted
+    NO_KEY = "no_key"  # encrypted to recipients none of our keys opens
+    CORRUPT = "corrupt"  # damaged, truncated or garbled
+    UNSUPPORTED = "unsupported"  # an algorithm we do not implement (names the OID)
+    ERROR = "error"  # anything else (rendering failed, ...)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+ARCHIVED_STATUSES = frozenset({Status.DECRYPTED, Status.PLAIN, Status.SIGNED})
+
+
+@dataclass(frozen=True)
+class RawMail:
+    """One message as found in a container, before any decoding.
+
+    ``source``: the file the message came from (a path string as the user gave it
+    or as found while walking a folder).  ``index``: 0-based position inside a
+    multi-message container (mbox), ``None`` for one-message files.  ``locator``:
+    a stable, human-readable name for the message inside ``source`` (e.g.
+    ``"mbox#12@4096"``, ``"cur/1699.M1P2.host:2,S"``); equal to ``""`` for a
+    one-message file.  ``offset``: byte offset inside ``source`` when meaningful.
+    """
+
+    source: str
+    data: bytes
+    index: int | None = None
+    locator: str = ""
+    offset: int | None = None
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    """A container or file that yielded no message (not a mailbox, unreadable...)."""
+
+    source: str
+    detail: str
+    locator: str = ""
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class RecipientRef:
+    """How a CMS recipient names the certificate it was encrypted to.
+
+    ``kind``: ``"ktri"`` (key transport), ``"kari"`` (key agreement),
+    ``"kekri"``, ``"pwri"`` or ``"other"``.  Exactly one of (``issuer`` and
+    ``serial``) or ``ski`` is set for ktri/kari.  ``issuer`` is a readable
+    RFC 4514-like string with non-ASCII letters intact; ``serial`` is the
+    decimal serial number; ``ski`` is lower-case hex.
+    """
+
+    kind: str
+    issuer: str | None = None
+    serial: int | None = None
+    ski: str | None = None
+    key_algorithm: str | None = None  # e.g. "rsaes_pkcs1v15", "rsaes_oaep", "ecdh"
+
+    def describe(self) -> str:
+        if self.issuer is not None and self.serial is not None:
+            return f"issuer={self.issuer}, serial={self.serial} (0x{self.serial:x})"
+        if self.ski:
+            return f"subjectKeyIdentifier={self.ski}"
+        return self.kind
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "issuer": self.issuer,
+            "serial": str(self.serial) if self.serial is not None else None,
+            "serial_hex": f"{self.serial:x}" if self.serial is not None else None,
+            "subject_key_identifier": self.ski,
+            "key_algorithm": self.key_algorithm,
+        }
+
+
+@dataclass(frozen=True)
+class KeyDescription:
+    """Everything the user may want to know about one loaded private key."""
+
+    source: str  # key file path
+    key_type: str  # "RSA", "EC", ...
+    key_size: int  # bits (curve size for EC)
+    subject: str | None = None  # None when no certificate pairs with the key
+    issuer: str | None = None
+    serial: int | None = None
+    not_before: dt.datetime | None = None
+    not_after: dt.datetime | None = None
+    ski: str | None = None  # hex, from the extension or computed from the public key
+    email: str | None = None
+    friendly_name: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "key_type": self.key_type,
+            "key_size": self.key_size,
+            "subject": self.subject,
+            "issuer": self.issuer,
+            "serial": str(self.serial) if self.serial is not None else None,
+            "serial_hex": f"{self.serial:x}" if self.serial is not None else None,
+            "not_before": self.not_before.isoformat() if self.not_before else None,
+            "not_after": self.not_after.isoformat() if self.not_after else None,
+            "subject_key_identifier": self.ski,
+            "email": self.email,
+            "friendly_name": self.friendly_name,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class PrivateKeyEntry:
+    """A usable private key with the certificate paired to it (if any).
+
+    ``private_key`` is a ``cryptography`` private key object (RSA or EC).
+    ``certificate`` is a ``cryptography.x509.Certificate`` or ``None``;
+    ``chain`` the other certificates found in the same file(s).  Held in memory
+    only: never pickled, logged or written.
+    """
+
+    private_key: Any
+    certificate: Any | None
+    description: KeyDescription
+    chain: tuple[Any, ...] = ()
+
+    def __repr__(self) -> str:  # never show key material
+        return f"PrivateKeyEntry({self.description.subject or self.description.source!r})"
+
+    def __reduce__(self):  # pragma: no cover - defensive
+        raise TypeError("private keys are never pickled")
+
+
+@dataclass(frozen=True)
+class EncryptionInfo:
+    """One opened encryption layer."""
+
+    layer: str  # "enveloped" | "auth_enveloped"
+    content_algorithm: str  # e.g. "aes256_cbc", "des_ede3_cbc", "rc2_cbc/40", "aes256_gcm"
+    content_oid: str
+    key_algorithm: str  # e.g. "rsaes_pkcs1v15", "rsaes_oaep(sha256, mgf1-sha256)",
+    #                     "ecdh-stdDH-sha256kdf + aes256_wrap"
+    recipient: RecipientRef  # the recipient entry that opened it
+    key_source: str  # key file that held the private key
+    key_subject: str | None  # subject of the key's certificate, if known
+    recipients: tuple[RecipientRef, ...] = ()  # every recipient the layer names
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "layer": self.layer,
+            "content_algorithm": self.content_algorithm,
+            "content_oid": self.content_oid,
+            "key_algorithm": self.key_algorithm,
+            "recipient": self.recipient.to_json(),
+            "key_file": self.key_source,
+            "key_subject": self.key_subject,
+            "recipients": [r.to_json() for r in self.recipients],
+        }
+
+
+@dataclass(frozen=True)
+class SignatureInfo:
+    """One SignerInfo of one SignedData layer, verified over the exact signed bytes."""
+
+    valid: bool  # the signature verifies over the content (and signed attributes)
+    detail: str  # human-readable verdict ("valid", or why not)
+    signer: str | None = None  # certificate subject, when the certificate is present
+    signer_email: str | None = None
+    issuer: str | None = None
+    serial: int | None = None
+    signing_time: dt.datetime | None = None  # from the signed attributes
+    digest_algorithm: str = ""
+    signature_algorithm: str = ""
+    cert_not_before: dt.datetime | None = None
+    cert_not_after: dt.datetime | None = None
+    # certificate valid at signing time (or now when no signing time): None if unknown
+    cert_valid_at_signing: bool | None = None
+    detached: bool = False  # multipart/signed (True) or opaque SignedData (False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "detail": self.detail,
+            "signer": self.signer,
+            "signer_email": self.signer_email,
+            "issuer": self.issuer,
+            "serial": str(self.serial) if self.serial is not None else None,
+            "signing_time": self.signing_time.isoformat() if self.signing_time else None,
+            "digest_algorithm": self.digest_algorithm,
+            "signature_algorithm": self.signature_algorithm,
+            "certificate_not_before": self.cert_not_before.isoformat()
+            if self.cert_not_before
+            else None,
+            "certificate_not_after": self.cert_not_after.isoformat()
+            if self.cert_not_after
+            else None,
+            "certificate_valid_at_signing": self.cert_valid_at_signing,
+            "form": "detached" if self.detached else "opaque",
+        }
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One S/MIME layer taken off a message, outermost first.
+
+    ``kind``: ``"enveloped"``, ``"auth_enveloped"``, ``"signed"`` or
+    ``"compressed"``.  ``part``: ``None`` for a layer of the whole message, else
+    the MIME path of a nested part (``"2"``, ``"1.3"``) that was unwrapped in place.
+    """
+
+    kind: str
+    encryption: EncryptionInfo | None = None
+    signatures: tuple[SignatureInfo, ...] = ()
+    part: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "part": self.part,
+            "encryption": self.encryption.to_json() if self.encryption else None,
+            "signatures": [s.to_json() for s in self.signatures],
+        }
+
+
+@dataclass(frozen=True)
+class PartProblem:
+    """A nested encrypted/signed part that could not be opened; the rest was kept."""
+
+    part: str  # MIME path
+    status: Status
+    detail: str
+    recipients: tuple[RecipientRef, ...] = ()
+    oid: str | None = None
+
+
+@dataclass(frozen=True)
+class UnwrapResult:
+    """Everything ``crypto.layers.unwrap_message`` learned about one message.
+
+    ``message``: the readable RFC 5322 message after taking off every layer (the
+    outer headers such as From/To/Subject/Date merged with the innermost entity),
+    or the original bytes when nothing could be opened.  ``status`` and
+    ``detail`` are the message's outcome.  ``recipients``/``oid`` explain
+    ``no_key``/``unsupported``.
+    """
+
+    message: bytes
+    status: Status
+    detail: str
+    layers: tuple[Layer, ...] = ()
+    problems: tuple[PartProblem, ...] = ()
+    recipients: tuple[RecipientRef, ...] = ()
+    oid: str | None = None
+
+    @property
+    def signatures(self) -> tuple[SignatureInfo, ...]:
+        return tuple(s for layer in self.layers for s in layer.signatures)
+
+    @property
+    def encryption(self) -> tuple[EncryptionInfo, ...]:
+        return tuple(layer.encryption for layer in self.layers if layer.encryption)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str  # exact name as the mail gives it (decoded), or a generated one
+    content_type: str
+    size: int
+    data: bytes = field(repr=False)
+    inline: bool = False
+    content_id: str | None = None
+    part: str = ""
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """The message model the renderer draws: decoded headers, body, attachments."""
+
+    subject: str
+    sender: str
+    to: str
+    cc: str
+    date: dt.datetime | None
+    date_text: str
+    message_id: str
+    body_text: str  # decoded text (HTML reduced to text until the PDF issue)
+    body_html: str | None
+    attachments: tuple[Attachment, ...]
+    headers: tuple[tuple[str, str], ...]  # every header, decoded, in order
+    notes: tuple[str, ...] = ()  # e.g. "part 2 was encrypted and has been decrypted"
