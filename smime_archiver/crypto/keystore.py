@@ -34,17 +34,25 @@ def key_kind(private_key: object) -> str:
     return "other"
 
 
-def public_key_identifiers(public_key: object) -> set[bytes]:
-    """Key identifiers a sender may have computed for ``public_key``.
-
-    RFC 5280 method 1 (SHA-1 of the subjectPublicKey BIT STRING) and RFC 7093
-    method 1 (leftmost 160 bits of SHA-256), which some newer tools use.
-    """
+def _subject_public_key_bits(public_key: object) -> bytes:
     spki_der = public_key.public_bytes(  # type: ignore[attr-defined]
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    spki = ax509.PublicKeyInfo.load(spki_der)
-    bits = spki["public_key"].contents[1:]  # drop the unused-bits octet
+    return ax509.PublicKeyInfo.load(spki_der)["public_key"].contents[1:]  # drop unused-bits octet
+
+
+def sha1_key_identifier(public_key: object) -> bytes:
+    """RFC 5280 method 1: SHA-1 of the subjectPublicKey BIT STRING."""
+    return hashlib.sha1(_subject_public_key_bits(public_key)).digest()
+
+
+def public_key_identifiers(public_key: object) -> set[bytes]:
+    """Key identifiers a sender may have computed for ``public_key``.
+
+    RFC 5280 method 1 and RFC 7093 method 1 (leftmost 160 bits of SHA-256),
+    which some newer tools use.
+    """
+    bits = _subject_public_key_bits(public_key)
     return {hashlib.sha1(bits).digest(), hashlib.sha256(bits).digest()[:20]}
 
 

@@ -1,0 +1,104 @@
+"""Human-facing description of one private key and the certificate paired with it."""
+
+from __future__ import annotations
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed448, ed25519, rsa, x448, x25519
+
+from smime_archiver.crypto.keystore import sha1_key_identifier
+from smime_archiver.crypto.names import format_name
+from smime_archiver.model import KeyDescription, PrivateKeyEntry
+
+
+def key_type_and_size(key: object) -> tuple[str, int]:
+    """("RSA", 2048), ("EC secp256r1", 256), ("DSA", 2048), ... for a private or public key."""
+    if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
+        return "RSA", key.key_size
+    if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
+        return f"EC {key.curve.name}", key.curve.key_size
+    if isinstance(key, (dsa.DSAPrivateKey, dsa.DSAPublicKey)):
+        return "DSA", key.key_size
+    if isinstance(key, (dh.DHPrivateKey, dh.DHPublicKey)):
+        return "DH", key.key_size
+    for cls, name, size in (
+        ((ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey), "Ed25519", 256),
+        ((ed448.Ed448PrivateKey, ed448.Ed448PublicKey), "Ed448", 456),
+        ((x25519.X25519PrivateKey, x25519.X25519PublicKey), "X25519", 256),
+        ((x448.X448PrivateKey, x448.X448PublicKey), "X448", 448),
+    ):
+        if isinstance(key, cls):
+            return name, size
+    return type(key).__name__, 0
+
+
+def _email(cert: x509.Certificate) -> str | None:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        emails = san.get_values_for_type(x509.RFC822Name)
+        if emails:
+            return emails[0]
+    except (x509.ExtensionNotFound, ValueError):
+        pass
+    try:
+        attrs = cert.subject.get_attributes_for_oid(x509.NameOID.EMAIL_ADDRESS)
+    except ValueError:
+        return None
+    return str(attrs[0].value) if attrs else None
+
+
+def _ski(cert: x509.Certificate | None, key: object) -> str | None:
+    if cert is not None:
+        try:
+            return cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest.hex()
+        except (x509.ExtensionNotFound, ValueError):
+            pass
+    try:
+        # RFC 5280 method 1 is what a sender computes when the certificate has no extension.
+        return sha1_key_identifier(key.public_key()).hex()  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, TypeError):
+        return None
+
+
+def describe_key(
+    private_key: object,
+    certificate: x509.Certificate | None,
+    source: str,
+    friendly_name: str | None = None,
+) -> KeyDescription:
+    key_type, key_size = key_type_and_size(private_key)
+    if certificate is None:
+        return KeyDescription(
+            source=source,
+            key_type=key_type,
+            key_size=key_size,
+            ski=_ski(None, private_key),
+            friendly_name=friendly_name,
+        )
+    return KeyDescription(
+        source=source,
+        key_type=key_type,
+        key_size=key_size,
+        subject=format_name(certificate.subject),
+        issuer=format_name(certificate.issuer),
+        serial=certificate.serial_number,
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+        ski=_ski(certificate, private_key),
+        email=_email(certificate),
+        friendly_name=friendly_name,
+    )
+
+
+def make_entry(
+    private_key: object,
+    certificate: x509.Certificate | None,
+    source: str,
+    chain: tuple = (),
+    friendly_name: str | None = None,
+) -> PrivateKeyEntry:
+    return PrivateKeyEntry(
+        private_key=private_key,
+        certificate=certificate,
+        description=describe_key(private_key, certificate, source, friendly_name),
+        chain=tuple(chain),
+    )
