@@ -1,0 +1,350 @@
+"""Byte-exact MIME: header blocks, multipart boundaries and part paths, without re-encoding.
+
+Signatures are checked over the exact bytes of a part as they stand in the
+message, and a part opened in place must leave every other byte of the message
+alone.  Python's :mod:`email` re-serialises what it parses, so this module
+keeps offsets into the original bytes instead: an :class:`Entity` is a header
+block plus a body, a :class:`Multipart` the spans of its parts, and
+:func:`walk` yields every entity of a message with its MIME path ("1", "2.3")
+and where it lies, so :func:`replace_span` can rebuild the message around a
+changed part.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email.message
+import email.utils
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from smime_archiver.errors import LimitExceededError, MalformedMessageError
+from smime_archiver.i18n import _
+
+log = logging.getLogger(__name__)
+
+CRLF = b"\r\n"
+LF = b"\n"
+
+# RFC 5322 field name (printable ASCII except colon); obsolete syntax allows WSP before ':'.
+_FIELD_RE = re.compile(rb"([!-9;-~]+)[ \t]*:")
+_EOL_RE = re.compile(rb"\r?\n")
+_FOLD_RE = re.compile(rb"\r?\n(?=[ \t])")
+# Entities nested deeper than this are not descended into (a hostile message could
+# otherwise exhaust the recursion limit); no real mail comes close.
+MAX_NESTING = 40
+
+
+@dataclass(frozen=True)
+class Header:
+    """One header field exactly as written: ``raw`` includes folded lines and the line end."""
+
+    name: str
+    raw: bytes
+
+    @property
+    def value(self) -> str:
+        """The unfolded field body as text (UTF-8, undecodable bytes replaced)."""
+        _name, _colon, rest = self.raw.partition(b":")
+        return _FOLD_RE.sub(b"", rest).strip().decode("utf-8", "replace")
+
+    def lower_name(self) -> str:
+        return self.name.lower()
+
+
+@dataclass
+class Entity:
+    """A header block and a body, with the offsets that let a caller cut it out again.
+
+    ``separator`` is the empty line ending the header block (``b""`` when the
+    headers run to the end or straight into the body, or when there is no
+    header block at all: ``has_header_block`` is then False).
+    """
+
+    headers: list[Header]
+    separator: bytes
+    body: bytes
+    eol: bytes = CRLF
+    has_header_block: bool = True
+    _params: email.message.Message | None = field(default=None, repr=False)
+
+    @property
+    def body_offset(self) -> int:
+        return sum(len(h.raw) for h in self.headers) + len(self.separator)
+
+    def header_bytes(self) -> bytes:
+        return b"".join(h.raw for h in self.headers)
+
+    def to_bytes(self) -> bytes:
+        return self.header_bytes() + self.separator + self.body
+
+    def get(self, name: str) -> str | None:
+        """The first field called ``name`` (case-insensitive), unfolded; None if absent."""
+        wanted = name.lower()
+        for h in self.headers:
+            if h.lower_name() == wanted:
+                return h.value
+        return None
+
+    def _message(self) -> email.message.Message:
+        if self._params is None:
+            msg = email.message.Message()
+            for name in ("Content-Type", "Content-Disposition"):
+                value = self.get(name)
+                if value is not None:
+                    msg[name] = value
+            self._params = msg
+        return self._params
+
+    @property
+    def content_type(self) -> str:
+        """Lower-case ``type/subtype``; ``text/plain`` when absent or unreadable."""
+        return self._message().get_content_type()
+
+    def param(self, name: str, header: str = "content-type") -> str | None:
+        """A Content-Type (or Content-Disposition) parameter, RFC 2231 decoded."""
+        value = self._message().get_param(name, header=header)
+        if value is None:
+            return None
+        return email.utils.collapse_rfc2231_value(value)
+
+    @property
+    def filename(self) -> str | None:
+        """Content-Disposition filename, else Content-Type name."""
+        name = self.param("filename", "content-disposition") or self.param("name")
+        return name.strip() if name else None
+
+    @property
+    def transfer_encoding(self) -> str:
+        value = self.get("Content-Transfer-Encoding")
+        return (value or "7bit").strip().lower()
+
+
+def line_ending_of(data: bytes) -> bytes:
+    """The line ending of the first line: CRLF or LF (CRLF when there is no line end)."""
+    nl = data.find(b"\n")
+    if nl > 0 and data[nl - 1 : nl] == b"\r":
+        return CRLF
+    return LF if nl >= 0 else CRLF
+
+
+def starts_with_header(data: bytes) -> bool:
+    """Whether ``data`` opens with an RFC 5322 header field (``Name: value``)."""
+    first = data[:1000].split(b"\n", 1)[0]
+    return _FIELD_RE.match(first) is not None
+
+
+def parse_entity(data: bytes) -> Entity:
+    """Split ``data`` into header fields and body, keeping every byte.
+
+    Data that does not open with a header field (nor an empty line) has no
+    header block: the whole of it is the body.  A header block that is not
+    closed by an empty line ends at the first line that is neither a field nor
+    a continuation, as mail readers do.
+    """
+    if data.startswith((CRLF, LF)):
+        sep = CRLF if data.startswith(CRLF) else LF
+        return Entity([], sep, data[len(sep) :], sep, True)
+    if not starts_with_header(data):
+        return Entity([], b"", data, line_ending_of(data), False)
+    headers: list[Header] = []
+    pos = 0
+    size = len(data)
+    separator = b""
+    while pos < size:
+        nl = data.find(b"\n", pos)
+        end = size if nl < 0 else nl + 1
+        line = data[pos:end]
+        if line in (CRLF, LF):
+            separator = line
+            pos = end
+            break
+        if line[:1] in (b" ", b"\t") and headers:
+            last = headers[-1]
+            headers[-1] = Header(last.name, last.raw + line)
+        else:
+            m = _FIELD_RE.match(line)
+            if m is None:
+                break  # body starts without an empty line
+            headers.append(Header(m.group(1).decode("ascii"), line))
+        pos = end
+    return Entity(headers, separator, data[pos:], line_ending_of(data), True)
+
+
+# --- multipart ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Multipart:
+    """Where the parts of a multipart body lie: ``parts`` are ``(start, end)`` body offsets.
+
+    A part's span excludes the line ending before the next delimiter line (RFC
+    2046: it belongs to the delimiter).  ``closed`` tells whether the close
+    delimiter ``--boundary--`` was found.
+    """
+
+    boundary: str
+    parts: tuple[tuple[int, int], ...]
+    closed: bool
+
+
+def split_multipart(body: bytes, boundary: str) -> Multipart:
+    """Find the parts of a multipart body delimited by ``boundary``.
+
+    Without a close delimiter the last part runs to the end of the body
+    (``closed`` is False), as mail readers show a truncated message.
+    """
+    token = b"--" + boundary.encode("utf-8", "replace")
+    pattern = re.compile(rb"^" + re.escape(token) + rb"(--)?[ \t]*(\r?\n|$)", re.M)
+    parts: list[tuple[int, int]] = []
+    start: int | None = None
+    closed = False
+    for m in pattern.finditer(body):
+        line_start = m.start()
+        if start is not None:
+            end = line_start
+            if end > 0 and body[end - 1 : end] == b"\n":
+                end -= 2 if end > 1 and body[end - 2 : end - 1] == b"\r" else 1
+            parts.append((start, max(end, start)))
+        if m.group(1):
+            closed = True
+            start = None
+            break
+        start = m.end()
+    if start is not None:
+        parts.append((start, len(body)))
+    return Multipart(boundary, tuple(parts), closed)
+
+
+# --- walking a message ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartRef:
+    """One entity of a message: its MIME path, where its bytes lie, and the parsed entity.
+
+    ``path`` is ``""`` for the whole message, ``"2"`` / ``"1.3"`` for parts
+    (1-based, dotted).  The message encapsulated in a ``message/rfc822`` part
+    has the part's own path and ``encapsulated=True`` (its children continue
+    the path, as in IMAP).
+    """
+
+    path: str
+    start: int
+    end: int
+    entity: Entity
+    encapsulated: bool = False
+
+
+def walk(data: bytes) -> Iterator[PartRef]:
+    """Every entity of the message, depth first, outermost first."""
+    yield from _walk(data, "", 0, 0, False)
+
+
+def _child(path: str, n: int) -> str:
+    return f"{path}.{n}" if path else str(n)
+
+
+def _walk(data: bytes, path: str, base: int, depth: int, encapsulated: bool) -> Iterator[PartRef]:
+    if depth > MAX_NESTING:
+        raise LimitExceededError(
+            _("The message's MIME structure is nested more than {n} levels deep.").format(
+                n=MAX_NESTING
+            )
+        )
+    entity = parse_entity(data)
+    yield PartRef(path, base, base + len(data), entity, encapsulated)
+    ctype = entity.content_type
+    body_base = base + entity.body_offset
+    if ctype.startswith("multipart/"):
+        boundary = entity.param("boundary")
+        if not boundary:
+            return
+        mp = split_multipart(entity.body, boundary)
+        for n, (s, e) in enumerate(mp.parts, 1):
+            yield from _walk(entity.body[s:e], _child(path, n), body_base + s, depth + 1, False)
+    elif ctype == "message/rfc822" and entity.transfer_encoding in ("7bit", "8bit", "binary"):
+        inner_path = path or "1"
+        yield from _walk(entity.body, inner_path, body_base, depth + 1, True)
+
+
+def replace_span(data: bytes, start: int, end: int, new: bytes) -> bytes:
+    return data[:start] + new + data[end:]
+
+
+# --- bodies and line endings ----------------------------------------------------------------
+
+
+def decode_body(entity: Entity) -> bytes:
+    """The body with its Content-Transfer-Encoding undone.
+
+    Raises :class:`MalformedMessageError` for damaged base64 and unknown encodings.
+    """
+    cte = entity.transfer_encoding
+    body = entity.body
+    if cte in ("7bit", "8bit", "binary"):
+        return body
+    if cte == "base64":
+        compact = re.sub(rb"[^A-Za-z0-9+/=]", b"", body)
+        try:
+            return base64.b64decode(compact, validate=True)
+        except (binascii.Error, ValueError) as e:
+            raise MalformedMessageError(
+                _("The base64 encoding of the part is damaged or truncated ({size} characters).")
+                .format(size=len(compact))
+            ) from e
+    if cte == "quoted-printable":
+        return binascii.a2b_qp(body)
+    if cte in ("x-uuencode", "uuencode", "x-uue"):
+        raise MalformedMessageError(
+            _("The part uses the uuencode transfer encoding, which is not supported here.")
+        )
+    raise MalformedMessageError(
+        _("The part has an unknown Content-Transfer-Encoding \u201c{cte}\u201d.").format(cte=cte)
+    )
+
+
+def canonicalize_crlf(data: bytes) -> bytes:
+    """Every line ending as CRLF (bare LF and CRLF alike), as RFC 5751 signs text."""
+    return _EOL_RE.sub(CRLF, data)
+
+
+def binary_spans(data: bytes) -> list[tuple[int, int]]:
+    """Spans of leaf bodies sent with ``Content-Transfer-Encoding: binary``."""
+    spans = []
+    for ref in walk(data):
+        ent = ref.entity
+        ctype = ent.content_type
+        if ent.transfer_encoding != "binary" or ctype.startswith("multipart/"):
+            continue
+        if ctype == "message/rfc822":
+            continue
+        start = ref.start + ent.body_offset
+        spans.append((start, ref.end))
+    return spans
+
+
+def to_line_ending(data: bytes, eol: bytes) -> bytes:
+    """``data`` with every line ending turned into ``eol``, except inside binary bodies."""
+    if not _needs_conversion(data, eol):
+        return data
+    out: list[bytes] = []
+    pos = 0
+    for start, end in sorted(binary_spans(data)):
+        if start < pos:
+            continue
+        out.append(_EOL_RE.sub(eol, data[pos:start]))
+        out.append(data[start:end])
+        pos = end
+    out.append(_EOL_RE.sub(eol, data[pos:]))
+    return b"".join(out)
+
+
+def _needs_conversion(data: bytes, eol: bytes) -> bool:
+    crlf = data.count(CRLF)
+    if eol == CRLF:
+        return data.count(LF) != crlf
+    return crlf > 0
