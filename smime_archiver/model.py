@@ -48,6 +48,9 @@ class RawMail:
     index: int | None = None
     locator: str = ""
     offset: int | None = None
+    # A reader's remark for the report, e.g. that the mailbox ends inside this message
+    # (it may be incomplete) or that Apple Mail kept its attachments apart; "" if none.
+    note: str = ""
 
 
 @dataclass(frozen=True)
