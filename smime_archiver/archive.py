@@ -76,6 +76,7 @@ def safe_component(text: str, *, max_bytes: int = _MAX_NAME_BYTES, fallback: str
     """A file-name component safe on Windows, macOS and Linux; æøå and other letters kept."""
     text = unicodedata.normalize("NFC", text)
     text = _UNSAFE.sub("_", text)
+    text = re.sub(r"\.{2,}", "_", text)
     text = re.sub(r"\s+", " ", text).strip(" .")
     text = re.sub(r"_{2,}", "_", text)
     while text and len(text.encode("utf-8")) > max_bytes:
@@ -92,7 +93,7 @@ def pdf_basename(date: dt.datetime | None, sender: str, subject: str) -> str:
     """``YYYY-MM-DD_HHMM_<sender>_<subject>`` without extension."""
     stamp = date.strftime("%Y-%m-%d_%H%M") if date else "undated"
     who = sender.split("<")[0].strip().strip('"') or sender.strip("<>")
-    return safe_component(f"{stamp}_{who[:40]}_{subject[:80]}".rstrip("_"))
+    return safe_component(f"{stamp}_{who[:40]}_{subject[:80]}").rstrip("_ .")
 
 
 class ArchiveWriter:

@@ -66,6 +66,23 @@ def parse_message(data: bytes) -> MessageView:
     )
 
 
+_SURROGATES = re.compile(r"[\udc80-\udcff]")
+
+
+def fix_8bit(text: str) -> str:
+    """Undo the surrogate escapes ``email`` leaves for raw 8-bit header bytes.
+
+    Old clients wrote æøå unencoded in headers, in UTF-8 or in Windows-1252.
+    """
+    if not _SURROGATES.search(text):
+        return text
+    data = text.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("windows-1252", "replace")
+
+
 def _raw_items(msg: Message) -> list[tuple[str, str]]:
     try:
         return [(k, v) for k, v in msg._headers]  # type: ignore[attr-defined]
@@ -74,15 +91,20 @@ def _raw_items(msg: Message) -> list[tuple[str, str]]:
 
 
 def _header_text(msg: Message, name: str, value: object) -> str:
+    if isinstance(value, str) and _SURROGATES.search(value):
+        return _decode_words(value)
     try:
         text = str(value)
     except (ValueError, TypeError, IndexError, AttributeError):
         text = repr(value)
-    return " ".join(text.split())
+    return " ".join(fix_8bit(text).split())
 
 
 def _get(msg: Message, name: str) -> str:
     """A header as decoded text; RFC 2047 words decoded, damage tolerated."""
+    raw = _raw_value(msg, name)
+    if raw and _SURROGATES.search(raw):  # raw 8-bit bytes: decode them ourselves
+        return _decode_words(raw)
     try:
         value = msg.get(name)
     except (ValueError, TypeError, IndexError, AttributeError, LookupError):
@@ -91,7 +113,7 @@ def _get(msg: Message, name: str) -> str:
     if value is None:
         return ""
     try:
-        return " ".join(str(value).split())
+        return " ".join(fix_8bit(str(value)).split())
     except (ValueError, TypeError, IndexError, LookupError):
         return _decode_words(_raw_value(msg, name) or "")
 
@@ -107,26 +129,29 @@ def _decode_words(raw: str) -> str:
     from email.header import decode_header, make_header
 
     try:
-        return " ".join(str(make_header(decode_header(raw))).split())
+        return " ".join(fix_8bit(str(make_header(decode_header(raw)))).split())
     except (ValueError, LookupError, UnicodeError):
-        return " ".join(raw.split())
+        return " ".join(fix_8bit(raw).split())
 
 
 def _addresses(msg: Message, name: str) -> str:
     text = _get(msg, name)
     if not text:
         return ""
+    if _SURROGATES.search(_raw_value(msg, name) or ""):
+        return text
     try:
         header = msg.get(name)
         addresses = getattr(header, "addresses", None)
-        if addresses:
-            return ", ".join(_format_address(a) for a in addresses)
+        if addresses and all("@" in (a.addr_spec or "") for a in addresses):
+            return fix_8bit(", ".join(_format_address(a) for a in addresses))
     except (ValueError, TypeError, IndexError, AttributeError, LookupError):
         pass
-    pairs = getaddresses([text])
-    if pairs and any(addr for _n, addr in pairs):
+    raw = _decode_words(_raw_value(msg, name) or text)
+    pairs = getaddresses([raw])
+    if pairs and all(addr and "@" in addr for _n, addr in pairs):
         return ", ".join(f"{n} <{a}>" if n else a for n, a in pairs)
-    return text
+    return raw
 
 
 def _format_address(address: Address) -> str:
@@ -159,6 +184,12 @@ def _walk(
         return
     disposition = _disposition(part)
     filename = _filename(part)
+    if ctype.startswith("multipart/"):
+        # A multipart whose boundary is missing or never occurs: keep its text visible.
+        notes.append(_("Part {path} is a damaged multipart; its raw text is shown.").format(
+            path=path or "1"))
+        plain.append(decode_text(part))
+        return
     if ctype == "message/rfc822":
         _add_attachment(part, path, attachments, filename or "message.eml", ctype)
         return
@@ -198,7 +229,7 @@ def _filename(part: Message) -> str | None:
                 name = email.utils.collapse_rfc2231_value(name)
         except (ValueError, TypeError, AttributeError, IndexError, LookupError):
             name = None
-    return " ".join(str(name).split()) if name else None
+    return " ".join(fix_8bit(str(name)).split()) if name else None
 
 
 def _add_attachment(part: Message, path: str, attachments: list[Attachment],

@@ -1,0 +1,103 @@
+"""The MIME model: decoded headers, body text and attachments from real message bytes."""
+
+from __future__ import annotations
+
+import base64
+
+from smime_archiver.mime import decode_bytes, html_to_text, parse_message
+
+
+def test_encoded_words_and_latin1_body():
+    raw = (
+        b"From: =?iso-8859-1?q?S=F8ren_=C6r=F8?= <soren@example.dk>\r\n"
+        b"To: =?utf-8?b?w4VzYSDDmHN0ZXI=?= <aasa@example.dk>, bo@example.dk\r\n"
+        b"Subject: =?utf-8?q?Bekr=C3=A6ftelse_af_=C3=A6ndring?=\r\n"
+        b"Date: Mon, 4 Mar 2013 10:15:00 +0100\r\n"
+        b"Message-ID: <abc@example.dk>\r\n"
+        b"Content-Type: text/plain; charset=iso-8859-1\r\n"
+        b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        b"K=E6re Karen, v=E6r s=E5 venlig.\r\n"
+    )
+    view = parse_message(raw)
+    assert view.sender == "Søren Ærø <soren@example.dk>"
+    assert view.to == "Åsa Øster <aasa@example.dk>, bo@example.dk"
+    assert view.subject == "Bekræftelse af ændring"
+    assert view.date is not None and view.date.isoformat() == "2013-03-04T10:15:00+01:00"
+    assert view.message_id == "<abc@example.dk>"
+    assert view.body_text.strip() == "Kære Karen, vær så venlig."
+    assert view.attachments == ()
+
+
+def test_wrongly_declared_charset_is_tolerated():
+    # Declared ASCII, actually UTF-8 (common in old mail): decoded as UTF-8.
+    assert decode_bytes("blåbærgrød".encode(), "us-ascii") == "blåbærgrød"
+    # Declared UTF-8, actually cp1252: falls back instead of failing.
+    assert decode_bytes("blåbærgrød".encode("cp1252"), "utf-8") == "blåbærgrød"
+    # Unknown charset name.
+    assert decode_bytes(b"abc", "x-no-such-charset") == "abc"
+
+
+def test_alternative_prefers_plain_and_lists_attachments_with_rfc2231_names():
+    payload = b"%PDF-1.4 fake but exact bytes \x00\x01\x02"
+    raw = (
+        b"From: a@example.dk\r\nSubject: test\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="B1"\r\n\r\n'
+        b"--B1\r\n"
+        b'Content-Type: multipart/alternative; boundary="B2"\r\n\r\n'
+        b"--B2\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHej med dig\r\n"
+        b"--B2\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hej <b>med</b> dig</p>\r\n"
+        b"--B2--\r\n"
+        b"--B1\r\n"
+        b"Content-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename*=utf-8''%C3%A5rsopg%C3%B8relse.pdf\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(payload) +
+        b"--B1--\r\n"
+    )
+    view = parse_message(raw)
+    assert view.body_text.strip() == "Hej med dig"
+    assert view.body_html is not None and "<b>med</b>" in view.body_html
+    assert len(view.attachments) == 1
+    att = view.attachments[0]
+    assert att.filename == "årsopgørelse.pdf"
+    assert att.content_type == "application/pdf"
+    assert att.data == payload and att.size == len(payload)
+    assert att.part == "2"
+
+
+def test_html_only_body_becomes_readable_text():
+    raw = (b"Subject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+           b"<html><head><style>p{color:red}</style></head><body><h1>Overskrift</h1>"
+           b"<p>F\xc3\xb8rste <a href='https://example.dk/x'>link</a></p><ul><li>et</li>"
+           b"<li>to</li></ul><script>alert(1)</script></body></html>")
+    view = parse_message(raw)
+    assert "Overskrift" in view.body_text
+    assert "Første link <https://example.dk/x>" in view.body_text
+    assert "• et" in view.body_text and "• to" in view.body_text
+    assert "alert" not in view.body_text and "color" not in view.body_text
+
+
+def test_broken_headers_and_missing_body_do_not_raise():
+    raw = (b"From: <<<broken@@\r\nDate: not a date\r\nSubject: =?bogus?q?x?=\r\n"
+           b"Content-Type: multipart/mixed\r\n\r\nno boundary at all")
+    view = parse_message(raw)
+    assert view.date is None
+    assert view.date_text == "not a date"
+    assert "broken" in view.sender
+    assert view.body_text.strip() == "no boundary at all"
+    assert view.notes
+
+
+def test_html_to_text_keeps_paragraphs():
+    assert html_to_text("<p>a</p><p>b</p>") == "a\n\nb"
+
+
+def test_raw_8bit_headers_in_utf8_and_cp1252():
+    raw = ("From: Søren Ærø <s@example.dk>\r\nSubject: Årsopgørelse\r\n\r\nx").encode("utf-8")
+    view = parse_message(raw)
+    assert view.sender == "Søren Ærø <s@example.dk>"
+    assert view.subject == "Årsopgørelse"
+    raw = ("From: Søren <s@example.dk>\r\nSubject: Æble\r\n\r\nx").encode("cp1252")
+    view = parse_message(raw)
+    assert view.sender == "Søren <s@example.dk>"
+    assert view.subject == "Æble"
+    assert dict(view.headers)["Subject"] == "Æble"
