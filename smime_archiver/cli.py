@@ -275,6 +275,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
     argv = list(sys.argv[1:] if argv is None else argv)
     i18n.set_language(_early_lang(argv))
+    # argparse looks its texts up through module-level gettext names: route them to ours.
+    argparse._ = _  # type: ignore[attr-defined]
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
