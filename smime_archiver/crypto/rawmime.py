@@ -328,19 +328,24 @@ def binary_spans(data: bytes) -> list[tuple[int, int]]:
 
 
 def to_line_ending(data: bytes, eol: bytes) -> bytes:
-    """``data`` with every line ending turned into ``eol``, except inside binary bodies."""
+    """``data`` with every line ending turned into ``eol``, except inside binary bodies.
+
+    Returns ``data`` itself when every line outside binary bodies already ends in ``eol``.
+    """
     if not _needs_conversion(data, eol):
         return data
-    out: list[bytes] = []
+    pieces: list[tuple[bytes, bool]] = []  # (bytes, convert?)
     pos = 0
     for start, end in sorted(binary_spans(data)):
         if start < pos:
             continue
-        out.append(_EOL_RE.sub(eol, data[pos:start]))
-        out.append(data[start:end])
+        pieces.append((data[pos:start], True))
+        pieces.append((data[start:end], False))
         pos = end
-    out.append(_EOL_RE.sub(eol, data[pos:]))
-    return b"".join(out)
+    pieces.append((data[pos:], True))
+    if not any(convert and _needs_conversion(chunk, eol) for chunk, convert in pieces):
+        return data
+    return b"".join(_EOL_RE.sub(eol, chunk) if convert else chunk for chunk, convert in pieces)
 
 
 def _needs_conversion(data: bytes, eol: bytes) -> bool:

@@ -166,8 +166,10 @@ def encapsulated_content(ci: acms.ContentInfo) -> bytes | None:
 
 
 def has_content(ci: acms.ContentInfo) -> bool:
-    """Whether a SignedData carries its content (opaque) rather than none (detached/certs)."""
+    """Whether a SignedData is a layer: signers and content (not detached, not certs-only)."""
     try:
+        if len(ci["content"]["signer_infos"]) == 0:
+            return False
         return encapsulated_content(ci) is not None
     except (ValueError, TypeError, KeyError):
         return False
