@@ -37,6 +37,7 @@ from smime_archiver.crypto.rawmime import (
     parse_entity,
     replace_span,
     split_multipart,
+    structure_defects,
     to_line_ending,
     walk,
 )
@@ -151,6 +152,8 @@ def _unwrap(data: bytes, state: _State) -> bytes:
     before = len(state.layers)
     message = _unwrap_entity(data, state, None, top=True)
     message = _unwrap_nested(message, state, eol)
+    for path, detail in structure_defects(message):
+        state.problems.append(PartProblem(path, Status.CORRUPT, detail))
     if len(state.layers) == before:
         return message if message is data else to_line_ending(message, eol)
     return to_line_ending(message, eol)
@@ -260,10 +263,10 @@ def _take_multipart_signed(
               "and the signature.")
         )
     if not mp.closed:
-        raise MalformedMessageError(
-            _("The signed message (multipart/signed) is truncated: its closing MIME boundary "
-              "is missing.")
-        )
+        state.problems.append(PartProblem(part or "", Status.CORRUPT, _(
+            "The signed message (multipart/signed) is truncated: its closing MIME boundary "
+            "is missing."
+        )))
     (s1, e1), (s2, e2) = mp.parts[0], mp.parts[1]
     content = entity.body[s1:e1]
     signature_part = parse_entity(entity.body[s2:e2])
@@ -479,11 +482,12 @@ def _outcome(message: bytes, state: _State) -> UnwrapResult:
         status = first.status
         recipients = first.recipients
         oid = first.oid
+        where = _("part {part}").format(part=first.part) if first.part else _("the message")
         problem_text = ngettext(
-            "{count} protected part could not be opened (part {part}: {reason}).",
-            "{count} protected parts could not be opened (first, part {part}: {reason}).",
+            "{count} part could not be opened or read completely ({where}).",
+            "{count} parts could not be opened or read completely (first {where}).",
             len(problems),
-        ).format(count=len(problems), part=first.part, reason=first.detail.rstrip("."))
+        ).format(count=len(problems), where=where) + " " + first.detail
         detail = problem_text if not layers else f"{detail} {problem_text}"
     return UnwrapResult(
         message=message,

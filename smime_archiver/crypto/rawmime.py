@@ -353,3 +353,34 @@ def _needs_conversion(data: bytes, eol: bytes) -> bool:
     if eol == CRLF:
         return data.count(LF) != crlf
     return crlf > 0
+
+
+def structure_defects(data: bytes) -> list[tuple[str, str]]:
+    """``(path, sentence)`` for each multipart that cannot be read completely.
+
+    A multipart without a boundary parameter, or without its close delimiter
+    (a truncated message), is reported once: parts inside a reported one are
+    not reported again.
+    """
+    found: list[tuple[str, str]] = []
+    for ref in walk(data):
+        if any(_within(ref.path, path) for path, _text in found):
+            continue
+        entity = ref.entity
+        ctype = entity.content_type
+        if not ctype.startswith("multipart/"):
+            continue
+        boundary = entity.param("boundary")
+        if not boundary:
+            found.append((ref.path, _(
+                "The {type} part has no boundary parameter, so its parts cannot be told apart."
+            ).format(type=ctype)))
+        elif not split_multipart(entity.body, boundary).closed:
+            found.append((ref.path, _(
+                "The {type} part is truncated: its closing MIME boundary is missing."
+            ).format(type=ctype)))
+    return found
+
+
+def _within(path: str, root: str) -> bool:
+    return root == "" or path == root or path.startswith(root + ".")

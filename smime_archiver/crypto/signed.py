@@ -237,18 +237,45 @@ def _find_certificate(sid: acms.SignerIdentifier, certs: Sequence[ax509.Certific
     return None
 
 
-def _public_key(cert: ax509.Certificate):
+def _public_key(cert: ax509.Certificate, certs: Sequence[ax509.Certificate] = ()):
     spki = cert.public_key
+    algorithm = spki["algorithm"]["algorithm"].dotted
+    if algorithm == "1.2.840.10040.4.1" and spki["algorithm"]["parameters"].native is None:
+        spki = _inherit_dsa_parameters(cert, certs)
     try:
         return serialization.load_der_public_key(spki.dump())
     except (ValueError, UnsupportedAlgorithm):
-        if spki["algorithm"]["algorithm"].dotted != "1.2.840.113549.1.1.10":
+        if algorithm != "1.2.840.113549.1.1.10":
             raise
     # An RSASSA-PSS key (id-RSASSA-PSS in the certificate): the key itself is plain RSA.
     plain = ax509.PublicKeyInfo(
         {"algorithm": {"algorithm": "rsa"}, "public_key": spki["public_key"].parsed}
     )
     return serialization.load_der_public_key(plain.dump())
+
+
+def _inherit_dsa_parameters(cert: ax509.Certificate, certs: Sequence[ax509.Certificate]):
+    """RFC 3279 §2.3.2: a DSA key without parameters takes its issuer's."""
+    seen = 0
+    current = cert
+    while seen < 8:
+        seen += 1
+        issuer = next(
+            (c for c in certs if c is not current and _same_name(c.subject, current.issuer)),
+            None,
+        )
+        if issuer is None:
+            break
+        params = issuer.public_key["algorithm"]["parameters"]
+        if issuer.public_key["algorithm"]["algorithm"].dotted == "1.2.840.10040.4.1" and (
+            params.native is not None
+        ):
+            return ax509.PublicKeyInfo({
+                "algorithm": {"algorithm": "dsa", "parameters": params},
+                "public_key": cert.public_key["public_key"],
+            })
+        current = issuer
+    raise ValueError("DSA key without parameters and no issuer to inherit them from")
 
 
 def _email(cert: ax509.Certificate) -> str | None:
@@ -426,7 +453,7 @@ def _verify_signer(
             pad, hash_name, fields["signature_algorithm"] = _pss_padding(
                 sig_algo["parameters"], digest_name
             )
-        public_key = _public_key(cert)
+        public_key = _public_key(cert, certs)
     except _Unsupported as e:
         return _unsupported(fields, e.name, e.oid)
     except (ValueError, UnsupportedAlgorithm) as e:

@@ -206,3 +206,19 @@ def multipart(subtype: str, parts: list[bytes], boundary: str = "=_BOUNDARY_42",
 def message(entity: bytes, headers: bytes = HEADERS) -> bytes:
     """A whole message: outer headers, MIME-Version, then ``entity`` (its own headers)."""
     return headers + b"MIME-Version: 1.0\r\n" + entity
+
+
+def parse(data: bytes):
+    """The message as the rest of the pipeline reads it (``email`` with policy.default)."""
+    import email
+    import email.policy
+
+    return email.message_from_bytes(data, policy=email.policy.default)
+
+
+def body_text(data: bytes) -> str:
+    """The first text/plain part's decoded text."""
+    msg = parse(data)
+    part = msg.get_body(preferencelist=("plain",))
+    assert part is not None, "no text/plain body"
+    return part.get_content()

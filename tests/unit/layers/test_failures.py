@@ -1,0 +1,215 @@
+"""Bad input never raises: damaged, truncated, hostile and unsupported messages."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from smime_archiver.crypto import cms, layers
+from smime_archiver.crypto.layers import unwrap_message
+from smime_archiver.model import Status
+from tests.support import tools
+from tests.support.layers import (
+    HEADERS,
+    TEXT,
+    body_text,
+    compressed_data,
+    message,
+    multipart,
+    pkcs7_entity,
+)
+
+CRLFEOL = ["-crlfeol"]
+
+
+def opaque(content: bytes, who) -> bytes:
+    return tools.cms_sign(content, who, detached=False, extra_args=CRLFEOL)
+
+
+def assert_corrupt(result, original: bytes, *words: str) -> None:
+    assert result.status is Status.CORRUPT, result.detail
+    assert result.message == original
+    for word in words:
+        assert word in result.detail, result.detail
+    assert "Traceback" not in result.detail
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"", ["empty"]),
+        (b"just some words, no headers at all\r\n", ["no mail headers"]),
+        (bytes(range(256)) * 4, ["no mail headers"]),
+    ],
+)
+def test_not_mime_at_all(bob_keys, data, words):
+    assert_corrupt(unwrap_message(data, bob_keys), data, *words)
+
+
+def test_truncated_base64(people, bob_keys):
+    der = tools.cms_encrypt(TEXT, [people.bob])
+    body = base64.b64encode(der)[:-3]
+    entity = (b"Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n"
+              b"Content-Transfer-Encoding: base64\r\n\r\n" + body)
+    original = message(entity)
+    assert_corrupt(unwrap_message(original, bob_keys), original, "base64")
+
+
+def test_truncated_cms(people, bob_keys):
+    der = tools.cms_encrypt(TEXT, [people.bob])
+    original = message(pkcs7_entity(der[: len(der) // 2]))
+    result = unwrap_message(original, bob_keys)
+    assert_corrupt(result, original)
+
+
+def test_pkcs7_mime_body_that_is_not_cms(bob_keys):
+    original = message(pkcs7_entity(b"Hello, I am not CMS at all." * 3))
+    result = unwrap_message(original, bob_keys)
+    assert_corrupt(result, original)
+    assert result.detail
+
+
+def test_multipart_signed_without_closing_boundary(people, bob_keys):
+    signed = tools.cms_sign(TEXT, people.alice, detached=True, extra_args=CRLFEOL)
+    cut = signed[: signed.rindex(b"--\r\n") - 60]
+    result = unwrap_message(HEADERS + cut, bob_keys)
+    assert result.status is Status.CORRUPT
+    (problem,) = result.problems
+    assert problem.part == "" and "closing MIME boundary" in problem.detail
+    assert "(the message). The signed message (multipart/signed) is truncated" in result.detail
+    # the content is kept (and rendered), the cut signature reported
+    assert "Søren æøå" in body_text(result.message)
+    assert not result.signatures[0].valid
+
+
+def test_truncated_plain_multipart_is_reported_and_kept(bob_keys):
+    full = message(multipart("mixed", [TEXT, TEXT]))
+    cut = full[: full.rindex(b"--=_BOUNDARY_42--")]
+    result = unwrap_message(cut, bob_keys)
+    assert result.status is Status.CORRUPT and result.message == cut
+    assert result.problems[0].part == ""
+    assert "multipart/mixed part is truncated" in result.detail
+    nested = message(multipart("mixed", [TEXT, multipart("alternative", [TEXT], "inner")[:-12]]))
+    result = unwrap_message(nested, bob_keys)
+    assert [(p.part, p.status) for p in result.problems] == [("2", Status.CORRUPT)]
+    no_boundary = HEADERS + b"Content-Type: multipart/mixed\r\n\r\n--x\r\n\r\nhi\r\n--x--\r\n"
+    result = unwrap_message(no_boundary, bob_keys)
+    assert result.status is Status.CORRUPT and "no boundary parameter" in result.detail
+
+
+def test_multipart_signed_without_boundary_parameter(bob_keys):
+    original = HEADERS + (
+        b'Content-Type: multipart/signed; protocol="application/pkcs7-signature"\r\n\r\n'
+        b"--x\r\n\r\nhi\r\n--x--\r\n"
+    )
+    assert_corrupt(unwrap_message(original, bob_keys), original, "no boundary parameter")
+
+
+def test_multipart_signed_with_one_part(bob_keys):
+    original = HEADERS + multipart("signed", [TEXT],
+                                   extra='; protocol="application/pkcs7-signature"')
+    assert_corrupt(unwrap_message(original, bob_keys), original, "two parts")
+
+
+def test_damaged_signature_part_keeps_the_content(people, bob_keys):
+    sig = (b"Content-Type: application/pkcs7-signature; name=smime.p7s\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\nTm90IGEgc2lnbmF0dXJl\r\n")
+    original = HEADERS + multipart("signed", [TEXT, sig],
+                                   extra='; protocol="application/pkcs7-signature"')
+    result = unwrap_message(original, bob_keys)
+    assert result.status is Status.SIGNED
+    assert not result.signatures[0].valid
+    assert "damaged" in result.signatures[0].detail
+    assert "Søren æøå".encode() in result.message
+
+
+def test_pgp_multipart_signed_is_not_ours(bob_keys):
+    sig = b"Content-Type: application/pgp-signature\r\n\r\n-----BEGIN PGP SIGNATURE-----\r\n"
+    original = HEADERS + multipart("signed", [TEXT, sig],
+                                   extra='; protocol="application/pgp-signature"')
+    result = unwrap_message(original, bob_keys)
+    assert result.status is Status.PLAIN and result.message == original
+
+
+def test_depth_limit(people, bob_keys):
+    entity = TEXT
+    for _n in range(3):
+        entity = opaque(entity, people.alice)
+    original = HEADERS + entity
+    assert [la.kind for la in unwrap_message(original, bob_keys).layers] == ["signed"] * 3
+    result = unwrap_message(original, bob_keys, max_depth=2)
+    assert_corrupt(result, original, "more than 2 S/MIME layers")
+
+
+def test_decompression_bomb(bob_keys):
+    original = message(pkcs7_entity(compressed_data(b"\0" * 20_000_000),
+                                    smime_type="compressed-data"))
+    assert_corrupt(unwrap_message(original, bob_keys), original, "decompression bomb")
+
+
+def test_damaged_zlib_stream(bob_keys):
+    original = message(pkcs7_entity(compressed_data(b"", raw=b"\x78\x9cnot zlib"),
+                                    smime_type="compressed-data"))
+    assert_corrupt(unwrap_message(original, bob_keys), original, "zlib")
+
+
+def test_unsupported_compression_and_cms_types_name_the_oid(bob_keys):
+    lz = message(pkcs7_entity(compressed_data(TEXT, algorithm="1.2.3.4.5"),
+                              smime_type="compressed-data"))
+    result = unwrap_message(lz, bob_keys)
+    assert result.status is Status.UNSUPPORTED and result.oid == "1.2.3.4.5"
+    assert "1.2.3.4.5" in result.detail and result.message == lz
+    encrypted_data = tools.openssl(
+        "cms", "-EncryptedData_encrypt", "-aes128", "-secretkey",
+        "000102030405060708090a0b0c0d0e0f", "-outform", "DER", input=TEXT)
+    original = message(pkcs7_entity(encrypted_data))
+    result = unwrap_message(original, bob_keys)
+    assert result.status is Status.UNSUPPORTED
+    assert result.oid == "1.2.840.113549.1.7.6" and "1.2.840.113549.1.7.6" in result.detail
+
+
+def test_unexpected_exception_is_an_error_outcome_without_traceback(people, bob_keys,
+                                                                    monkeypatch):
+    def explode(ci, keystore):
+        raise RuntimeError("secret internal state")
+
+    monkeypatch.setattr(cms, "decrypt_enveloped", explode)
+    original = message(pkcs7_entity(tools.cms_encrypt(TEXT, [people.bob])))
+    result = unwrap_message(original, bob_keys)
+    assert result.status is Status.ERROR and result.message == original
+    assert "RuntimeError" in result.detail
+    assert "secret" not in result.detail and "Traceback" not in result.detail
+
+
+def test_unexpected_exception_in_a_nested_part_keeps_the_message(people, bob_keys,
+                                                                 monkeypatch):
+    def explode(ci, keystore):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(cms, "decrypt_enveloped", explode)
+    note = b"Content-Type: text/plain\r\n\r\nhello"
+    original = message(multipart("mixed", [note, pkcs7_entity(
+        tools.cms_encrypt(TEXT, [people.bob]))]))
+    result = unwrap_message(original, bob_keys)
+    assert result.status is Status.ERROR and result.message == original
+    (problem,) = result.problems
+    assert problem.part == "2" and "KeyError" in problem.detail
+
+
+def test_keyboard_interrupt_is_not_swallowed(people, bob_keys, monkeypatch):
+    def interrupt(ci, keystore):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cms, "decrypt_enveloped", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        unwrap_message(message(pkcs7_entity(tools.cms_encrypt(TEXT, [people.bob]))), bob_keys)
+
+
+def test_too_many_protected_parts(people, bob_keys, monkeypatch):
+    monkeypatch.setattr(layers, "MAX_NESTED_PARTS", 3)
+    signed = tools.cms_sign(TEXT, people.alice, smime=False)
+    parts = [pkcs7_entity(signed, smime_type="signed-data") for _n in range(5)]
+    original = message(multipart("mixed", parts))
+    result = unwrap_message(original, bob_keys)
+    assert_corrupt(result, original, "more than 3")
