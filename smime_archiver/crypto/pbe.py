@@ -221,7 +221,8 @@ def run_cipher(
         if cipher == "aes":
             algorithm = algorithms.AES(key)
         else:  # single DES is 3DES with K1 = K2 = K3; 2-key 3DES is K1 K2 K1
-            algorithm = TripleDES(key * 3 if len(key) == 8 else key)
+            full = {8: key * 3, 16: key + key[:8]}.get(len(key), key)
+            algorithm = TripleDES(full)
         ctx = Cipher(algorithm, modes.CBC(iv))
         op = ctx.decryptor() if decrypt else ctx.encryptor()
         out = op.update(data) + op.finalize()
