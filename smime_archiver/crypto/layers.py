@@ -65,6 +65,7 @@ log = logging.getLogger(__name__)
 PKCS7_MIME = frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"})
 PKCS7_SIGNATURE = frozenset({"application/pkcs7-signature", "application/x-pkcs7-signature"})
 MAX_NESTED_PARTS = 64  # protected parts opened inside one message
+MAX_MESSAGE_SIZE = 512 * 1024 * 1024  # a message opened up to more than this is hostile
 
 _ENVELOPED = {"1.2.840.113549.1.7.3": "enveloped", "1.2.840.113549.1.9.16.1.23": "auth_enveloped"}
 _SIGNED = "1.2.840.113549.1.7.2"
@@ -185,6 +186,7 @@ def _unwrap_entity(data: bytes, state: _State, part: str | None, *, top: bool) -
         state.layers.append(layer)
         taken += 1
         current = _merge(entity, inner, hint=hint, top=top)
+        _check_size(current)
 
 
 def _plan(entity: Entity) -> _Plan | None:
@@ -442,10 +444,21 @@ def _unwrap_nested(data: bytes, state: _State, eol: bytes) -> bytes:
             leave.add(target.path)
             continue
         data = replace_span(data, target.start, target.end, to_line_ending(new, eol))
+        _check_size(data)
     raise LimitExceededError(
         _("The message holds more than {count} encrypted or signed parts; it was not opened "
           "further.").format(count=MAX_NESTED_PARTS)
     )
+
+
+def _check_size(data: bytes) -> None:
+    if len(data) > MAX_MESSAGE_SIZE:
+        raise LimitExceededError(
+            _("The message grows to more than {size} MB when opened; it was not opened "
+              "further because it looks damaged or hostile.").format(
+                size=MAX_MESSAGE_SIZE // (1024 * 1024)
+            )
+        )
 
 
 def _under(path: str, roots: set[str]) -> bool:

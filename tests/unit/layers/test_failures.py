@@ -213,3 +213,10 @@ def test_too_many_protected_parts(people, bob_keys, monkeypatch):
     original = message(multipart("mixed", parts))
     result = unwrap_message(original, bob_keys)
     assert_corrupt(result, original, "more than 3")
+
+
+def test_message_growing_past_the_size_limit(bob_keys, monkeypatch):
+    monkeypatch.setattr(layers, "MAX_MESSAGE_SIZE", 100_000)
+    inner = TEXT + b"x" * 200_000
+    original = message(pkcs7_entity(compressed_data(inner), smime_type="compressed-data"))
+    assert_corrupt(unwrap_message(original, bob_keys), original, "grows to more than")
