@@ -9,6 +9,7 @@ Names of algorithms we do not implement are listed too, so that an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from asn1crypto.core import Any, Asn1Value, ObjectIdentifier, Sequence, Void
 
@@ -205,7 +206,7 @@ class AnyAlgorithm(Sequence):
     as raw bytes for the code that knows each algorithm.
     """
 
-    _fields = [
+    _fields: ClassVar[list] = [
         ("algorithm", ObjectIdentifier),
         ("parameters", Any, {"optional": True}),
     ]

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import ClassVar
 
 from asn1crypto import core
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.decrepit.ciphers import algorithms as decrepit
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherAlgorithm, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
 from smime_archiver.crypto import rc2
@@ -32,18 +33,21 @@ class DecryptError(ValueError):
 
 
 class _Cast5Params(core.Sequence):  # RFC 2144 / RFC 2984
-    _fields = [
+    _fields: ClassVar[list] = [
         ("iv", core.OctetString, {"default": b"\x00" * 8}),
         ("key_length", core.Integer),
     ]
 
 
 class _Rc2Params(core.Sequence):  # RFC 2268 section 6
-    _fields = [("version", core.Integer), ("iv", core.OctetString)]
+    _fields: ClassVar[list] = [("version", core.Integer), ("iv", core.OctetString)]
 
 
 class _AeadParams(core.Sequence):  # RFC 5084: GCMParameters and CCMParameters
-    _fields = [("nonce", core.OctetString), ("icv_len", core.Integer, {"default": 12})]
+    _fields: ClassVar[list] = [
+        ("nonce", core.OctetString),
+        ("icv_len", core.Integer, {"default": 12}),
+    ]
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,7 @@ class ContentCipher:
         raise AssertionError(family)
 
 
-def _cbc(algorithm, iv: bytes, data: bytes) -> bytes:  # type: ignore[no-untyped-def]
+def _cbc(algorithm: CipherAlgorithm, iv: bytes, data: bytes) -> bytes:
     dec = Cipher(algorithm, modes.CBC(iv)).decryptor()
     return dec.update(data) + dec.finalize()
 
@@ -240,7 +244,8 @@ def _parse_aead(oid: str, spec: ContentAlgorithm, params: bytes | None) -> Conte
     else:
         ok = 7 <= len(nonce) <= 13 and icv_len in (4, 6, 8, 10, 12, 14, 16)
     if not ok:
-        log.info("%s parameters out of range: nonce %d bytes, ICV %d", spec.name, len(nonce),
-                 icv_len)
+        log.info(
+            "%s parameters out of range: nonce %d bytes, ICV %d", spec.name, len(nonce), icv_len
+        )
         raise _damaged(spec.name)
     return ContentCipher(oid, spec, nonce, tag_length=icv_len)

@@ -25,7 +25,11 @@ from smime_archiver.crypto.algorithms import CONTENT_TYPES, split_algorithm
 from smime_archiver.crypto.keystore import KeyStore
 from smime_archiver.crypto.plausible import looks_like_content_info, plausible_plaintext
 from smime_archiver.crypto.recipients import RecipientSlot, UnwrapFailed, list_slots, unwrap_key
-from smime_archiver.errors import MalformedMessageError, NoMatchingKeyError, UnsupportedAlgorithmError
+from smime_archiver.errors import (
+    MalformedMessageError,
+    NoMatchingKeyError,
+    UnsupportedAlgorithmError,
+)
 from smime_archiver.i18n import _
 from smime_archiver.model import EncryptionInfo, PrivateKeyEntry, RecipientRef
 
@@ -43,8 +47,14 @@ _BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\s]+")
 # Parts that belong to other stages (certificates are judged by signature checks)
 # or carry nothing we need; they are parsed only as far as their own TLV.
 _SHALLOW_FIELDS = frozenset(
-    {"certificates", "crls", "originator_info", "unprotected_attrs", "unauth_attrs",
-     "unsigned_attrs"}
+    {
+        "certificates",
+        "crls",
+        "originator_info",
+        "unprotected_attrs",
+        "unauth_attrs",
+        "unsigned_attrs",
+    }
 )
 _MAX_DEPTH = 100
 
@@ -72,8 +82,10 @@ def load_content_info(data: bytes) -> cms.ContentInfo:
     if content_type not in CONTENT_TYPES:
         if content_type.startswith(_CMS_ARCS):
             raise UnsupportedAlgorithmError(
-                _("The message is a CMS structure of type {oid}, which this program does not "
-                  "support.").format(oid=content_type),
+                _(
+                    "The message is a CMS structure of type {oid}, which this program does not "
+                    "support."
+                ).format(oid=content_type),
                 oid=content_type,
             )
         raise MalformedMessageError(
@@ -93,12 +105,16 @@ def _garbled(error: BaseException) -> MalformedMessageError:
     text = str(error)
     if "Insufficient data" in text:
         return MalformedMessageError(
-            _("The encrypted or signed part of the message is truncated: it ends before the "
-              "CMS structure is complete. The message was damaged in storage or transfer.")
+            _(
+                "The encrypted or signed part of the message is truncated: it ends before the "
+                "CMS structure is complete. The message was damaged in storage or transfer."
+            )
         )
     return MalformedMessageError(
-        _("The encrypted or signed part of the message is garbled: its CMS structure cannot be "
-          "read. The message was damaged in storage or transfer.")
+        _(
+            "The encrypted or signed part of the message is garbled: its CMS structure cannot be "
+            "read. The message was damaged in storage or transfer."
+        )
     )
 
 
@@ -147,12 +163,11 @@ def _parse_fully(value: Any, depth: int) -> None:
     elif isinstance(value, core.Sequence):  # includes Set
         oid_pair = getattr(value, "_oid_pair", None)
         for name in value:
-            child = value[name]
             if oid_pair is not None and name == oid_pair[1] and name in ("parameters", "values"):
                 continue  # algorithm parameters, attribute values: read by who knows the OID
             if name in _SHALLOW_FIELDS:
                 continue
-            _parse_fully(child, depth + 1)
+            _parse_fully(value[name], depth + 1)
     elif isinstance(value, core.SequenceOf):  # includes SetOf
         for child in value:
             _parse_fully(child, depth + 1)
@@ -190,8 +205,10 @@ def _envelope(ci: cms.ContentInfo) -> tuple[str, Any]:
     content_type = ci["content_type"].dotted
     if content_type == SIGNED_AND_ENVELOPED:
         raise UnsupportedAlgorithmError(
-            _("The message uses the PKCS #7 signed-and-enveloped format ({oid}), which this "
-              "program does not support.").format(oid=content_type),
+            _(
+                "The message uses the PKCS #7 signed-and-enveloped format ({oid}), which this "
+                "program does not support."
+            ).format(oid=content_type),
             oid=content_type,
             name="signed_and_enveloped_data",
         )
@@ -257,8 +274,9 @@ def decrypt_enveloped(ci: cms.ContentInfo, keystore: KeyStore) -> tuple[bytes, E
                 unsupported = e
             continue
         except UnwrapFailed as e:
-            log.debug("%s: key %s does not unwrap: %s", slot.ref.describe(),
-                      entry.description.source, e)
+            log.debug(
+                "%s: key %s does not unwrap: %s", slot.ref.describe(), entry.description.source, e
+            )
             if exact and exact_failure is None:
                 exact_failure = entry
             continue
@@ -278,14 +296,20 @@ def decrypt_enveloped(ci: cms.ContentInfo, keystore: KeyStore) -> tuple[bytes, E
             key_subject=entry.description.subject,
             recipients=refs,
         )
-        log.info("decrypted %s content with %s (%s)", cipher.name, entry.description.source,
-                 key_algorithm)
+        log.info(
+            "decrypted %s content with %s (%s)",
+            cipher.name,
+            entry.description.source,
+            key_algorithm,
+        )
         return plaintext, info
 
     if exact_failure is not None:
         raise MalformedMessageError(
-            _("The key for this message was found ({key}) but the content does not decrypt: "
-              "the message is damaged.").format(key=exact_failure.description.source)
+            _(
+                "The key for this message was found ({key}) but the content does not decrypt: "
+                "the message is damaged."
+            ).format(key=exact_failure.description.source)
         )
     if unsupported is not None:
         raise unsupported
@@ -293,7 +317,11 @@ def decrypt_enveloped(ci: cms.ContentInfo, keystore: KeyStore) -> tuple[bytes, E
 
 
 def _try_content(
-    cipher: ciphers.ContentCipher, cek: bytes, ciphertext: bytes, tag: bytes, aad: bytes,
+    cipher: ciphers.ContentCipher,
+    cek: bytes,
+    ciphertext: bytes,
+    tag: bytes,
+    aad: bytes,
     verified_cek: bool,
 ) -> bytes | None:
     """The plaintext if nothing says ``cek`` is wrong, else ``None``."""
@@ -335,19 +363,25 @@ def _content(envelope: Any, auth: bool) -> tuple[ciphers.ContentCipher, bytes, b
     cipher = ciphers.parse_content_cipher(oid, params)
     if cipher.aead != auth:
         raise MalformedMessageError(
-            _("The message uses {cipher} in a structure meant for the other kind of cipher: "
-              "it is damaged or was made by a faulty program.").format(cipher=cipher.name)
+            _(
+                "The message uses {cipher} in a structure meant for the other kind of cipher: "
+                "it is damaged or was made by a faulty program."
+            ).format(cipher=cipher.name)
         )
     if ciphertext is None:
         raise MalformedMessageError(
-            _("The encrypted message holds no encrypted content (it was sent separately "
-              "from the key information), so there is nothing to decrypt.")
+            _(
+                "The encrypted message holds no encrypted content (it was sent separately "
+                "from the key information), so there is nothing to decrypt."
+            )
         )
     cipher.check_ciphertext(ciphertext)
     if auth and len(tag) != cipher.tag_length:
         raise MalformedMessageError(
-            _("The authentication tag of the message is {size} bytes long instead of {expected}: "
-              "the message is damaged.").format(size=len(tag), expected=cipher.tag_length)
+            _(
+                "The authentication tag of the message is {size} bytes long instead of {expected}: "
+                "the message is damaged."
+            ).format(size=len(tag), expected=cipher.tag_length)
         )
     return cipher, ciphertext, tag, aad
 

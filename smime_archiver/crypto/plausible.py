@@ -108,8 +108,9 @@ def looks_like_text(data: bytes, *, truncated: bool = False) -> bool:
         if truncated and e.start >= len(data) - 3 and e.reason == "unexpected end of data":
             return True  # the sample cut a multi-byte character in two
     # Windows-1252: Danish text has some æøå, random bytes have half their bytes >= 0x80
+    # (a proportion that says nothing about a handful of bytes)
     high = len(_HIGH.findall(data))
-    if high * 4 > len(data):
+    if len(data) < 16 or high * 4 > len(data):
         return False
     text = data.decode("cp1252", errors="replace")
     return all(ch.isalpha() or ch in "€–—‘’“”„…•«»°§½¼¾±×÷£¥©®µ·" for ch in text if ord(ch) > 0x7F)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from asn1crypto import algos, cms, core
 from asn1crypto import keys as akeys
@@ -71,7 +71,7 @@ class UnwrapFailed(ValueError):
 class EccCmsSharedInfo(core.Sequence):
     """RFC 5753 section 7.2: the SharedInfo input of the X9.63 KDF."""
 
-    _fields = [
+    _fields: ClassVar[list] = [
         ("key_info", AnyAlgorithm),
         ("entity_u_info", core.OctetString, {"explicit": 0, "optional": True}),
         ("supp_pub_info", core.OctetString, {"explicit": 2}),
@@ -107,7 +107,10 @@ def list_slots(recipient_infos: Iterable[cms.RecipientInfo]) -> list[RecipientSl
             oid, _params = split_algorithm(info["key_encryption_algorithm"])
             slots.append(
                 _identified(
-                    "ktri", info, info["rid"], _short_key_algorithm(oid),
+                    "ktri",
+                    info,
+                    info["rid"],
+                    _short_key_algorithm(oid),
                     info["encrypted_key"].native,
                 )
             )
@@ -136,8 +139,9 @@ def _identified(
         rid_name = "subject_key_identifier"
     if rid_name == "issuer_and_serial_number":
         issuer, serial = rid["issuer"], rid["serial_number"].native
-        ref = RecipientRef(kind, issuer=format_name(issuer), serial=serial,
-                           key_algorithm=key_algorithm)
+        ref = RecipientRef(
+            kind, issuer=format_name(issuer), serial=serial, key_algorithm=key_algorithm
+        )
         return RecipientSlot(ref, info, encrypted_key, issuer=issuer, serial=serial)
     ski = rid.native
     ref = RecipientRef(kind, ski=ski.hex(), key_algorithm=key_algorithm)
@@ -295,7 +299,10 @@ def ecc_cms_shared_info(wrap_algorithm_der: bytes, kek_length: int, ukm: bytes |
 
 
 def x963_kek(
-    shared_secret: bytes, digest: str, wrap_algorithm_der: bytes, kek_length: int,
+    shared_secret: bytes,
+    digest: str,
+    wrap_algorithm_der: bytes,
+    kek_length: int,
     ukm: bytes | None,
 ) -> bytes:
     """The key-encryption key of RFC 5753: ANSI X9.63 KDF over the ECDH shared secret."""
