@@ -56,7 +56,7 @@ def test_partial_emlx_gets_its_stored_attachment_back(tmp_path):
     assert isinstance(item, RawMail) and item.note == ""
     head, _sep, rest = item.data.partition(b"X-Apple-Content-Length: 6000\n\n")
     assert head == PARTIAL.partition(b"X-Apple-Content-Length: 6000\n\n")[0]
-    encoded, _sep, tail = rest.partition(b"\n--XX--")
+    encoded, _sep, _tail = rest.partition(b"\n--XX--")
     assert base64.b64decode(encoded) == pdf
     assert item.data.startswith(PARTIAL.split(b"--XX\nContent-Type: application/pdf")[0])
 

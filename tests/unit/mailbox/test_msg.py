@@ -49,7 +49,7 @@ def test_plain_message_from_mapi_properties(tmp_path):
     assert parsed["Subject"] == "Møde om nøglen"
     assert parsed["From"].addresses[0].display_name == "Søren Sørensen"
     assert parsed["From"].addresses[0].addr_spec == "soren@example.dk"
-    assert [a.addr_spec for a in parsed["To"].addresses][0] == "aase@example.dk"
+    assert next(a.addr_spec for a in parsed["To"].addresses) == "aase@example.dk"
     assert "Exchange Bruger" in str(parsed["To"])
     assert parsed["Cc"].addresses[0].addr_spec == "bo@example.dk"
     assert parsed["Date"].datetime == when
