@@ -132,7 +132,7 @@ def _extra_certificates(keystore: KeyStore) -> list:
         if entry.certificate is not None:
             certs.append(entry.certificate)
         certs.extend(entry.chain)
-    certs.extend(getattr(keystore, "certificates", ()))
+    certs.extend(keystore.certificates)
     return certs
 
 
@@ -147,17 +147,15 @@ def _unwrap(data: bytes, state: _State) -> bytes:
                   "(CMS) file.")
             )
         eol = CRLF
-        data = _bare_cms_entity(data, [])
+        data = _bare_cms_entity(data)
     else:
         eol = line_ending_of(data)
-    before = len(state.layers)
     message = _unwrap_entity(data, state, None, top=True)
     message = _unwrap_nested(message, state, eol)
     for path, detail in structure_defects(message):
         state.problems.append(PartProblem(path, Status.CORRUPT, detail))
-    if len(state.layers) == before:
-        return message if message is data else to_line_ending(message, eol)
-    return to_line_ending(message, eol)
+    # Opened layers bring their own line endings; the result keeps the message's.
+    return to_line_ending(message, eol) if state.layers else message
 
 
 # --- one entity -----------------------------------------------------------------------------
@@ -194,10 +192,7 @@ def _plan(entity: Entity) -> _Plan | None:
     kind = _candidate(entity)
     if kind != "cms":
         return _Plan(kind) if kind else None
-    if entity.has_header_block:
-        body = decode_body(entity)
-    else:
-        body = entity.body
+    body = decode_body(entity)
     if not body.strip():
         raise MalformedMessageError(_("The S/MIME part is empty."))
     ci = cms.load_content_info(body)
@@ -228,7 +223,8 @@ def _take(
     if plan.kind == "multipart_signed":
         return _take_multipart_signed(entity, state, part)
     ci = plan.ci
-    assert ci is not None
+    if ci is None:  # pragma: no cover - _plan always attaches the ContentInfo to "cms"
+        return None
     oid = ci["content_type"].dotted
     hint = _inner_name(entity.filename)
     if oid in _ENVELOPED:
@@ -236,7 +232,8 @@ def _take(
         return Layer(info.layer or _ENVELOPED[oid], encryption=info, part=part), plaintext, hint
     if oid == _SIGNED:
         content, signatures = verify_signed_data(ci, extra_certificates=state.certificates)
-        assert content is not None
+        if content is None:  # pragma: no cover - _plan leaves content-less SignedData alone
+            return None
         return Layer("signed", signatures=signatures, part=part), content, hint
     if oid == _COMPRESSED:
         return Layer("compressed", part=part), decompress_compressed(ci), hint
@@ -284,7 +281,7 @@ def _take_multipart_signed(
         _content, signatures = verify_signed_data(
             ci, content, extra_certificates=state.certificates
         )
-    except MalformedMessageError as e:
+    except MessageError as e:
         log.info("unreadable signature part: %s", e)
         signatures = (
             SignatureInfo(
@@ -323,7 +320,7 @@ def _merge(outer: Entity, inner: bytes, *, hint: str | None, top: bool) -> bytes
     if not inner_entity.has_header_block or not inner_entity.headers:
         body = inner_entity.body
         if body and cms.looks_like_cms(body):
-            inner_entity = parse_entity(_bare_cms_entity(body, []))
+            inner_entity = parse_entity(_bare_cms_entity(body))
         else:
             inner_entity = parse_entity(_plain_entity(body, hint))
     elif inner_entity.content_type == "message/rfc822":
@@ -359,11 +356,10 @@ def _wrapped_message(entity: Entity) -> Entity | None:
     return wrapped
 
 
-def _bare_cms_entity(body: bytes, headers: list[Header]) -> bytes:
+def _bare_cms_entity(body: bytes) -> bytes:
     """A CMS structure without MIME headers, given the headers that let the loop read it."""
     return (
-        b"".join(h.raw for h in headers)
-        + b"Content-Type: application/pkcs7-mime\r\n"
+        b"Content-Type: application/pkcs7-mime\r\n"
         + b"Content-Transfer-Encoding: binary\r\n\r\n"
         + body
     )

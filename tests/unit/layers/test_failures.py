@@ -124,6 +124,18 @@ def test_damaged_signature_part_keeps_the_content(people, bob_keys):
     assert "Søren æøå".encode() in result.message
 
 
+def test_signature_part_holding_another_cms_type(people, bob_keys):
+    enveloped = tools.cms_encrypt(b"x", [people.bob])
+    sig = pkcs7_entity(enveloped, ctype="application/pkcs7-signature", smime_type=None,
+                       name="smime.p7s")
+    original = HEADERS + multipart("signed", [TEXT, sig],
+                                   extra='; protocol="application/pkcs7-signature"')
+    result = unwrap_message(original, bob_keys)
+    assert result.status is Status.SIGNED
+    assert [s.valid for s in result.signatures] == [False]
+    assert "Søren æøå" in body_text(result.message)
+
+
 def test_pgp_multipart_signed_is_not_ours(bob_keys):
     sig = b"Content-Type: application/pgp-signature\r\n\r\n-----BEGIN PGP SIGNATURE-----\r\n"
     original = HEADERS + multipart("signed", [TEXT, sig],
