@@ -95,6 +95,8 @@ def unwrap_message(data: bytes, keystore: KeyStore, *, max_depth: int = 8) -> Un
 
     ``data``: the raw message, or a bare CMS file (DER, PEM or base64).
     ``max_depth``: how many layers one entity may have before it counts as damaged.
+    On failure ``message`` is ``data`` unchanged and ``layers`` is empty: layers
+    always describe what was taken off the returned message.
     """
     state = _State(keystore, max_depth, _extra_certificates(keystore))
     try:
@@ -104,7 +106,6 @@ def unwrap_message(data: bytes, keystore: KeyStore, *, max_depth: int = 8) -> Un
             message=data,
             status=Status(e.status),
             detail=e.message,
-            layers=tuple(state.layers),
             recipients=tuple(getattr(e, "recipients", ())),
             oid=getattr(e, "oid", None),
         )
@@ -114,7 +115,6 @@ def unwrap_message(data: bytes, keystore: KeyStore, *, max_depth: int = 8) -> Un
             message=data,
             status=Status.ERROR,
             detail=_unexpected(e),
-            layers=tuple(state.layers),
         )
     return _outcome(message, state)
 
@@ -428,11 +428,13 @@ def _unwrap_nested(data: bytes, state: _State, eol: bytes) -> bytes:
                 data[target.start : target.end], state, target.path, top=target.encapsulated
             )
         except MessageError as e:
+            del state.layers[before:]  # the part stays as it was
             state.problems.append(_problem(target.path, e))
             leave.add(target.path)
             continue
         except Exception as e:  # one part never loses the rest of the message
             log.warning("unexpected %s in part %s", type(e).__name__, target.path, exc_info=True)
+            del state.layers[before:]
             state.problems.append(PartProblem(target.path, Status.ERROR, _unexpected(e)))
             leave.add(target.path)
             continue

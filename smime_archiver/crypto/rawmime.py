@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email.header
 import email.message
 import email.utils
 import logging
@@ -113,9 +114,16 @@ class Entity:
 
     @property
     def filename(self) -> str | None:
-        """Content-Disposition filename, else Content-Type name."""
+        """Content-Disposition filename, else Content-Type name (RFC 2231 or 2047 decoded)."""
         name = self.param("filename", "content-disposition") or self.param("name")
-        return name.strip() if name else None
+        if not name:
+            return None
+        if "=?" in name:  # Outlook writes RFC 2047 encoded words inside quoted parameters
+            try:
+                name = str(email.header.make_header(email.header.decode_header(name)))
+            except (ValueError, LookupError, UnicodeDecodeError):
+                pass
+        return name.strip()
 
     @property
     def transfer_encoding(self) -> str:

@@ -144,6 +144,19 @@ def test_pgp_multipart_signed_is_not_ours(bob_keys):
     assert result.status is Status.PLAIN and result.message == original
 
 
+def test_failure_after_opened_layers_reports_no_layers(people, bob_keys):
+    signed_for_carol = tools.cms_sign(
+        tools.cms_encrypt(TEXT, [people.carol], smime=True, extra_args=CRLFEOL),
+        people.alice, detached=True, extra_args=CRLFEOL)
+    result = unwrap_message(HEADERS + signed_for_carol, bob_keys)
+    assert result.status is Status.NO_KEY and result.layers == ()
+    note = b"Content-Type: text/plain\r\n\r\nhello"
+    nested = message(multipart("mixed", [note, signed_for_carol.split(b"\r\n", 1)[1]]))
+    result = unwrap_message(nested, bob_keys)
+    assert result.status is Status.NO_KEY and result.message == nested
+    assert result.layers == () and [p.part for p in result.problems] == ["2"]
+
+
 def test_depth_limit(people, bob_keys):
     entity = TEXT
     for _n in range(3):

@@ -69,6 +69,10 @@ def test_parameters_filename_and_rfc2231():
     e2 = rawmime.parse_entity(b"Content-Type: application/octet-stream; name=smime.p7m\r\n\r\n")
     assert e2.filename == "smime.p7m"
     assert rawmime.parse_entity(b"Subject: x\r\n\r\n").content_type == "text/plain"
+    outlook = rawmime.parse_entity(
+        b'Content-Type: application/octet-stream; name="=?utf-8?B?csOlZC5wN20=?="\r\n\r\n'
+    )
+    assert outlook.filename == "råd.p7m"
 
 
 def test_split_multipart_spans_exclude_the_line_end_before_a_delimiter():
