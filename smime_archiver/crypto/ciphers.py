@@ -99,6 +99,24 @@ class ContentCipher:
         padded = self._cbc_decrypt(key, ciphertext)
         return strip_padding(padded, block)
 
+    def padding_ok(self, key: bytes, ciphertext: bytes) -> bool:
+        """Decrypt only the last block and check its padding: a cheap first test of a key."""
+        block = self.algorithm.block_size
+        if self.aead or not self.key_fits(key) or not ciphertext or len(ciphertext) % block:
+            return False
+        iv = ciphertext[-2 * block : -block] if len(ciphertext) > block else self.iv
+        try:
+            strip_padding(self._cbc_decrypt(key, ciphertext[-block:], iv), block)
+        except DecryptError:
+            return False
+        return True
+
+    def decrypt_prefix(self, key: bytes, ciphertext: bytes, size: int) -> bytes:
+        """The first ``size`` bytes of plaintext (padding not removed), ``size`` whole blocks."""
+        if size % self.algorithm.block_size:
+            raise ValueError("the prefix must be whole blocks")
+        return self._cbc_decrypt(key, ciphertext[:size])
+
     def decrypt_aead(self, key: bytes, ciphertext: bytes, tag: bytes, aad: bytes) -> bytes:
         """Decrypt and verify the authentication tag (``mac`` of AuthEnvelopedData)."""
         if not self.key_fits(key):
@@ -116,25 +134,26 @@ class ContentCipher:
         except InvalidTag as e:
             raise DecryptError("authentication tag mismatch") from e
 
-    def _cbc_decrypt(self, key: bytes, data: bytes) -> bytes:
+    def _cbc_decrypt(self, key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
         family = self.algorithm.family
+        iv = self.iv if iv is None else iv
         if family == "rc2":
             bits = self.effective_bits or 32
             if len(key) == 16 and bits == 128:
-                return _cbc(decrepit.RC2(key), self.iv, data)
-            return rc2.rc2_cbc_decrypt(key, self.iv, data, bits)
+                return _cbc(decrepit.RC2(key), iv, data)
+            return rc2.rc2_cbc_decrypt(key, iv, data, bits)
         if family == "des":
-            return _cbc(decrepit.TripleDES(key * 3), self.iv, data)
+            return _cbc(decrepit.TripleDES(key * 3), iv, data)
         if family == "des_ede3":
-            return _cbc(decrepit.TripleDES(key if len(key) == 24 else key + key[:8]), self.iv, data)
+            return _cbc(decrepit.TripleDES(key if len(key) == 24 else key + key[:8]), iv, data)
         if family == "aes":
-            return _cbc(algorithms.AES(key), self.iv, data)
+            return _cbc(algorithms.AES(key), iv, data)
         if family == "camellia":
-            return _cbc(decrepit.Camellia(key), self.iv, data)
+            return _cbc(decrepit.Camellia(key), iv, data)
         if family == "cast5":
-            return _cbc(decrepit.CAST5(key), self.iv, data)
+            return _cbc(decrepit.CAST5(key), iv, data)
         if family == "seed":
-            return _cbc(decrepit.SEED(key), self.iv, data)
+            return _cbc(decrepit.SEED(key), iv, data)
         raise AssertionError(family)
 
 

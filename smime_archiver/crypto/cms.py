@@ -23,7 +23,11 @@ from asn1crypto import cms, core
 from smime_archiver.crypto import ciphers
 from smime_archiver.crypto.algorithms import CONTENT_TYPES, split_algorithm
 from smime_archiver.crypto.keystore import KeyStore
-from smime_archiver.crypto.plausible import looks_like_content_info, plausible_plaintext
+from smime_archiver.crypto.plausible import (
+    SAMPLE_SIZE,
+    looks_like_content_info,
+    plausible_plaintext,
+)
 from smime_archiver.crypto.recipients import RecipientSlot, UnwrapFailed, list_slots, unwrap_key
 from smime_archiver.errors import (
     MalformedMessageError,
@@ -57,6 +61,9 @@ _SHALLOW_FIELDS = frozenset(
     }
 )
 _MAX_DEPTH = 100
+# Plaintext judged before a whole large content is decrypted: more than plausible_plaintext
+# samples (so it knows the text goes on), whole blocks of 8 and 16 bytes.
+_PREFIX = SAMPLE_SIZE + 64
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -334,6 +341,13 @@ def _try_content(
             if cipher.tag_length >= 12 or plausible_plaintext(plaintext):
                 return plaintext
             return None
+        # Wrong keys are common (every key is tried on every recipient): reject them
+        # before decrypting a large content, as pure-Python RC2 takes a second a megabyte.
+        if not cipher.padding_ok(cek, ciphertext):
+            return None
+        if not verified_cek and len(ciphertext) > _PREFIX:
+            if not plausible_plaintext(cipher.decrypt_prefix(cek, ciphertext, _PREFIX)):
+                return None
         plaintext = cipher.decrypt(cek, ciphertext)
     except ciphers.DecryptError as e:
         log.debug("content does not decrypt: %s", e)

@@ -20,7 +20,7 @@ from asn1crypto.core import ObjectIdentifier
 
 from smime_archiver.crypto.algorithms import CONTENT_TYPES
 
-_SAMPLE = 64 * 1024  # enough to see the header block and judge text
+SAMPLE_SIZE = 64 * 1024  # enough to see the header block and judge text
 
 # field-name = 1*(%d33-57 / %d59-126), optional obsolete white space before the colon
 _HEADER = re.compile(rb"[\x21-\x39\x3b-\x7e]+[ \t]*:")
@@ -35,11 +35,11 @@ def plausible_plaintext(data: bytes) -> bool:
     """``True`` when ``data`` looks like a MIME entity, a CMS ContentInfo or text."""
     if not data:
         return False
-    sample = data[:_SAMPLE]
+    sample = data[:SAMPLE_SIZE]
     return (
-        looks_like_mime_entity(sample, complete=len(data) <= _SAMPLE)
+        looks_like_mime_entity(sample, complete=len(data) <= SAMPLE_SIZE)
         or looks_like_content_info(sample)
-        or looks_like_text(sample, truncated=len(data) > _SAMPLE)
+        or looks_like_text(sample, truncated=len(data) > SAMPLE_SIZE)
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import email
 import logging
 import os
 import random
@@ -169,3 +170,26 @@ def test_looks_like_cms(der, nss_ber):
     assert not looks_like_cms(b"\x30\x82\x01\x00\x30\x82")  # a certificate's start
     assert not looks_like_cms(base64.encodebytes(os.urandom(300)))
     assert not looks_like_cms(os.urandom(300).replace(b"\x30", b"\x31"))
+
+
+def test_signed_data_in_every_form_loads(alice, tmp_path_factory):
+    """The MIME layer loads SignedData through the same function: opaque, detached, NSS BER."""
+    from tests.support.tools import cms_sign, smime_sign
+
+    db = NSSDB(tmp_path_factory.mktemp("nss-sign"))
+    forms = {
+        "openssl cms opaque": cms_sign(MIME, alice, smime=False),
+        "openssl cms detached": cms_sign(MIME, alice, smime=False, detached=True),
+        "nss opaque": db.sign(MIME, alice),
+        "nss detached": db.sign(MIME, alice, detached=True),
+    }
+    signed = email.message_from_bytes(smime_sign(MIME, alice, detached=True))
+    signature_part = signed.get_payload()[1]  # application/x-pkcs7-signature, base64 text
+    forms["openssl smime signature part"] = signature_part.get_payload().encode()
+    for name, data in forms.items():
+        assert looks_like_cms(data), name
+        ci = load_content_info(data)
+        assert ci["content_type"].native == "signed_data", name
+        assert ci["content"]["signer_infos"][0]["sid"].chosen["serial_number"].native == (
+            alice.serial
+        )

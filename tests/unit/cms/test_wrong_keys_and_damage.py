@@ -57,14 +57,14 @@ def test_no_keys_at_all(alice):
         _open(cms_encrypt(MIME, [alice], "des3"), KeyStore())
 
 
-def _encrypt_below_half_modulus(ident, cipher: str) -> tuple[bytes, bytes]:
+def _encrypt_below_half_modulus(ident, cipher: str, content: bytes = MIME) -> tuple[bytes, bytes]:
     """Encrypt until the RSA ciphertext is below 2**2047.
 
     Any wrong 2048-bit key then "decrypts" it (a ciphertext above a wrong
     modulus fails outright, which would make the test meaningless).
     """
     while True:
-        data = cms_encrypt(MIME, [ident], cipher)
+        data = cms_encrypt(content, [ident], cipher)
         encrypted_key = (
             load_content_info(data)["content"]["recipient_infos"][0].chosen["encrypted_key"].native
         )
@@ -241,3 +241,30 @@ def test_password_and_kek_recipients_only(alice, tmp_path):
     with pytest.raises(NoMatchingKeyError, match="password or a shared secret") as raised:
         _open(data, keystore_for(alice))
     assert [r.kind for r in raised.value.recipients] == ["pwri"]
+
+
+def test_large_rc2_message_wrong_keys_are_rejected_cheaply(alice, wrong_rsa_keys, monkeypatch):
+    """Pure-Python RC2 takes a second a megabyte: wrong keys must not decrypt it all."""
+    from smime_archiver.crypto import rc2
+
+    decrypted = []
+    real = rc2.rc2_cbc_decrypt
+
+    def counting(key, iv, data, bits):
+        decrypted.append(len(data))
+        return real(key, iv, data, bits)
+
+    monkeypatch.setattr(rc2, "rc2_cbc_decrypt", counting)
+    big = MIME + b"A" * (512 * 1024)
+    data, _key = _encrypt_below_half_modulus(alice, "rc2-40", big)
+    ci = load_content_info(data)
+    store = KeyStore([make_entry(key, None, "wrong.pem") for key in wrong_rsa_keys[:40]])
+    with pytest.raises(NoMatchingKeyError):
+        decrypt_enveloped(ci, store)
+    assert len(decrypted) > 10  # the random "keys" that fit RC2 were tried...
+    assert sum(decrypted) < len(big) // 2  # ...on the last block (and rarely a prefix) only
+    for entry in keystore_for(alice):
+        store.add(entry)
+    plaintext, info = decrypt_enveloped(ci, store)
+    assert plaintext == big
+    assert info.content_algorithm == "rc2_cbc/40"
