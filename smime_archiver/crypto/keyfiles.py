@@ -17,6 +17,7 @@ Keys and certificates are paired by public key.  Keys that cannot decrypt mail
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import warnings
@@ -190,15 +191,15 @@ def _pair_across(results: list[KeyFileResult]) -> tuple[KeyStore, list[str]]:
         notes += result.warnings
         for entry in result.entries:
             for candidate in _with_certificates(entry, certs):
-                cert = candidate.certificate
-                raw = cert.public_bytes(serialization.Encoding.DER) if cert is not None else None
-                identity = (_spki(candidate.private_key.public_key()), raw)
+                own = candidate.certificate
+                own_der = own.public_bytes(serialization.Encoding.DER) if own else None
+                identity = (_spki(candidate.private_key.public_key()), own_der)
                 if identity in seen:
                     log.info("duplicate key from %s dropped", result.source)
                     continue
                 seen.add(identity)
-                if raw is not None:
-                    paired.add(raw)
+                if own_der is not None:
+                    paired.add(own_der)
                 entries.append(candidate)
     for result in results:
         if result.certificates and not result.entries:
@@ -264,8 +265,10 @@ def _result(source: str, material: _Material) -> KeyFileResult:
     entries: list[PrivateKeyEntry] = []
     for key, name in usable:
         spki = _spki(key.public_key())  # type: ignore[attr-defined]
-        matches = [c for c in certs if spki is not None and _cert_spki(c) == spki]
-        for cert in matches or [None]:
+        options: list[x509.Certificate | None] = [
+            c for c in certs if spki is not None and _cert_spki(c) == spki
+        ]
+        for cert in options or [None]:
             cert_name = None
             if cert is not None:
                 cert_name = material.cert_names.get(cert.public_bytes(serialization.Encoding.DER))
@@ -319,7 +322,8 @@ def _load_cert(data: bytes, source: str) -> x509.Certificate:
 
 def _load_pkcs7(data: bytes, source: str) -> list[x509.Certificate]:
     try:
-        return list(pkcs7.load_der_pkcs7_certificates(data))
+        with _ber_tolerated(source):
+            return list(pkcs7.load_der_pkcs7_certificates(data))
     except (ValueError, UnsupportedAlgorithm) as e:
         raise keyerrors.damaged(source, _("the PKCS#7 certificate bundle does not parse")) from e
 
@@ -419,21 +423,29 @@ def _cryptography_pkcs12(
 ) -> crypto_pkcs12.PKCS12KeyAndCertificates | None:
     """``cryptography``'s reading with the password our MAC check found, or None if it refuses."""
     password = unlock.secret.for_openssl if unlock.secret is not None else None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with _ber_tolerated(source):
         try:
-            result = crypto_pkcs12.load_pkcs12(data, password)
+            return crypto_pkcs12.load_pkcs12(data, password)
         except (ValueError, TypeError, UnsupportedAlgorithm) as e:
             log.debug("%s: cryptography's load_pkcs12 refused (%s); using our reader",
                       source, type(e).__name__)
-            result = None
+            return None
+
+
+@contextlib.contextmanager
+def _ber_tolerated(source: str) -> Iterator[None]:
+    """Swallow ``cryptography``'s "could not be parsed as DER, falling back to BER" warning.
+
+    BER key files (NSS, old Windows, OpenSSL's unsorted SETs) are normal input
+    here, not something the user can act on; it is logged at debug level.
+    Other warnings are passed on unchanged.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
     for warning in caught:
-        text = str(warning.message)
-        if "could not be parsed as DER" in text:
-            # BER files (NSS, old Windows) are normal here; our reader handles them anyway.
-            log.debug("%s: PKCS#12 file is BER-encoded", source)
+        if "could not be parsed as DER" in str(warning.message):
+            log.debug("%s: BER encoding accepted", source)
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename,
                                    warning.lineno)
-    return result
-

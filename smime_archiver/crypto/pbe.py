@@ -21,20 +21,23 @@ import logging
 from dataclasses import dataclass
 
 from asn1crypto import algos, core
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+from cryptography.hazmat.primitives.ciphers import (
+    BlockCipherAlgorithm,
+    Cipher,
+    algorithms,
+    modes,
+)
 
 from smime_archiver.crypto import rc2
 from smime_archiver.errors import UnsupportedAlgorithmError
 
-log = logging.getLogger(__name__)
+try:  # RC4 may be missing from a cryptography build without the legacy algorithms
+    from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4
+except ImportError:  # pragma: no cover
+    ARC4 = None  # type: ignore[assignment,misc]
 
-try:  # cryptography >= 43 keeps the old ciphers apart
-    from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4, TripleDES
-except ImportError:  # pragma: no cover - older cryptography
-    from cryptography.hazmat.primitives.ciphers.algorithms import (  # type: ignore[attr-defined,no-redef]
-        ARC4,
-        TripleDES,
-    )
+log = logging.getLogger(__name__)
 
 MAX_ITERATIONS = 10_000_000  # far above any real key file; guards against a hostile count
 
@@ -197,11 +200,10 @@ def run_cipher(
     cipher: str, key: bytes, iv: bytes, data: bytes, rc2_bits: int, *, decrypt: bool
 ) -> bytes:
     if cipher == "rc4":
-        try:
-            ctx = Cipher(ARC4(key), mode=None)
-        except Exception as e:  # pragma: no cover - a build without RC4
-            raise UnsupportedPBEError("1.2.840.113549.3.4", "rc4") from e
-        op = ctx.decryptor() if decrypt else ctx.encryptor()
+        if ARC4 is None:  # pragma: no cover - a build without RC4
+            raise UnsupportedPBEError("1.2.840.113549.3.4", "rc4")
+        stream = Cipher(ARC4(key), mode=None)
+        op = stream.decryptor() if decrypt else stream.encryptor()
         return op.update(data) + op.finalize()
     block = _BLOCK[cipher]
     if len(iv) != block:
@@ -218,6 +220,7 @@ def run_cipher(
         else:
             return rc2.rc2_cbc_encrypt(key, iv, data, rc2_bits)
     else:
+        algorithm: BlockCipherAlgorithm
         if cipher == "aes":
             algorithm = algorithms.AES(key)
         else:  # single DES is 3DES with K1 = K2 = K3; 2-key 3DES is K1 K2 K1

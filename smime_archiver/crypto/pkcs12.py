@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from asn1crypto import keys
 from asn1crypto import pkcs12 as ap
@@ -252,10 +253,10 @@ class Pkcs12File:
             if unlock is not None and unlock.mac_verified:
                 raise keyerrors.wrong_password(self.source, feed.typed_count, what=what)
             raise keyerrors.wrong_password(self.source, feed.typed_count)
-        plain, text, secret = found
+        result, text, secret = found
         log.debug("%s: %s decrypted (%s, spelling %s)", self.source, what, plan.name,
                   secret.label)
-        return plain, text, secret  # type: ignore[return-value]
+        return cast(bytes, result), text, secret
 
     # --- reading the contents -----------------------------------------------------------
 

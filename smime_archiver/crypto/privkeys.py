@@ -124,7 +124,7 @@ def _search(
             except UnsupportedAlgorithm as e:
                 raise SkippedKey(str(e)) from e
             except (ValueError, TypeError) as e:
-                crypto_said_password |= "password" in str(e).lower()
+                crypto_said_password |= "incorrect password" in str(e).lower()
                 log.debug("%s: cryptography refused (%s)", source, type(e).__name__)
         if ours is None:
             continue
