@@ -167,12 +167,14 @@ def kari(
     keyid: bool = False,
     wrap_params: bytes | None = None,
     static_originator: Identity | None = None,
+    originator_by_ski: bool = False,
     curve_in_originator: bool = True,
 ) -> cms.RecipientInfo:
     """One KeyAgreeRecipientInfo for EC identities on one curve (ephemeral-static ECDH).
 
     ``static_originator``: use that identity's certificate key instead of an
-    ephemeral key, named by issuer and serial number (static-static ECDH).
+    ephemeral key, named by issuer and serial number (or by its subject key
+    identifier with ``originator_by_ski``): static-static ECDH.
     """
     curve = recipients[0].key.curve
     digest = scheme.split("-")[1].removesuffix("kdf")
@@ -195,7 +197,11 @@ def kari(
             )
         )
         keys.append({"rid": rid, "encrypted_key": wrapped})
-    if static_originator is not None:
+    if static_originator is not None and originator_by_ski:
+        originator = cms.OriginatorIdentifierOrKey(
+            name="subject_key_identifier", value=ski_of(static_originator)
+        )
+    elif static_originator is not None:
         originator = cms.OriginatorIdentifierOrKey(
             name="issuer_and_serial_number", value=issuer_and_serial(static_originator)
         )

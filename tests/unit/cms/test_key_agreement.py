@@ -188,6 +188,19 @@ def test_static_originator_needs_its_certificate(ec256, ec256_other):
     assert info.key_algorithm == "ecdh-stdDH-sha256kdf+aes128_wrap"
 
 
+def test_static_originator_by_key_identifier(ec256, ec256_other):
+    cek = os.urandom(16)
+    ri = enc.kari([ec256], cek, static_originator=ec256_other, originator_by_ski=True)
+    data = enc.enveloped(MIME, [ri], cipher="aes128_cbc", cek=cek)
+    with pytest.raises(UnsupportedAlgorithmError) as raised:
+        _open(data, ec256)
+    assert enc.ski_of(ec256_other).hex() in str(raised.value)
+    store = keystore_for(ec256)
+    store.certificates.append(ec256_other.cert)
+    plaintext, _info = decrypt_enveloped(load_content_info(data), store)
+    assert plaintext == MIME
+
+
 def test_ec_key_on_another_curve_does_not_open(ec256, ec384):
     data = cms_encrypt(MIME, [ec256], "aes128")
     with pytest.raises(NoMatchingKeyError) as raised:

@@ -188,13 +188,20 @@ def test_unknown_content_cipher_oid(alice):
     assert "2.16.840.1.101.3.4.1.99" in str(raised.value)
 
 
-def test_known_but_unsupported_content_cipher_is_named(alice):
-    data = cms_encrypt(MIME, [alice], "aes-128-ofb")
+@pytest.mark.parametrize(
+    "cipher, oid, name",
+    [
+        ("aes-128-ofb", "2.16.840.1.101.3.4.1.3", "aes128_ofb"),
+        ("bf-cbc", "1.3.6.1.4.1.3029.1.2", "blowfish_cbc"),
+    ],
+)
+def test_known_but_unsupported_content_cipher_is_named(alice, cipher, oid, name):
+    data = cms_encrypt(MIME, [alice], cipher)
     with pytest.raises(UnsupportedAlgorithmError) as raised:
         _open(data, keystore_for(alice))
-    assert raised.value.oid == "2.16.840.1.101.3.4.1.3"
-    assert raised.value.name == "aes128_ofb"
-    assert "aes128_ofb (2.16.840.1.101.3.4.1.3)" in str(raised.value)
+    assert raised.value.oid == oid
+    assert raised.value.name == name
+    assert f"{name} ({oid})" in str(raised.value)
 
 
 def test_unknown_key_encryption_oid(alice):
