@@ -265,3 +265,57 @@ def test_unsupported_key_encryption_names_the_oid(rsa_id):
         read_pkcs12(rebuilt, "md2.p12", ["x"])
     assert "1.2.840.113549.1.5.4" in str(err.value)
     assert not isinstance(err.value, (WrongPasswordError, DamagedKeyFileError))
+
+
+def _rebuild(infos, *, signed: bool = False) -> bytes:
+    from asn1crypto import cms
+
+    content = ap.AuthenticatedSafe(infos).dump()
+    if signed:  # public-key integrity mode: the AuthenticatedSafe inside a SignedData
+        auth_safe = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData({
+            "version": "v1", "digest_algorithms": [],
+            "encap_content_info": {"content_type": "data", "content": content},
+            "signer_infos": []})})
+    else:
+        auth_safe = cms.ContentInfo({"content_type": "data", "content": content})
+    return ap.Pfx({"version": "v3", "auth_safe": auth_safe}).dump()
+
+
+def _plain_infos(ident):
+    data = build_pkcs12([(ident.key, "k")], [(ident.cert, "c")], None, key_scheme=None,
+                        cert_scheme=None, mac=None)
+    return list(ap.Pfx.load(data).authenticated_safe)
+
+
+def test_nested_safe_contents_bag(rsa_id):
+    from asn1crypto import cms
+
+    bags = [bag for info in _plain_infos(rsa_id)
+            for bag in ap.SafeContents.load(info["content"].native)]
+    nested = ap.SafeContents([{"bag_id": "safe_contents", "bag_value": ap.SafeContents(bags)}])
+    data = _rebuild([cms.ContentInfo({"content_type": "data", "content": nested.dump()})])
+    contents = read_pkcs12(data, "nested.p12", never_asked)
+    assert len(contents.keys) == 1 and len(contents.certificates) == 1
+    assert contents.keys[0].friendly_name == "k"
+
+
+def test_signed_data_integrity_mode(rsa_id):
+    contents = read_pkcs12(_rebuild(_plain_infos(rsa_id), signed=True), "signed.p12",
+                           never_asked)
+    assert len(contents.keys) == 1 and len(contents.certificates) == 1
+
+
+def test_enveloped_part_is_skipped_with_a_warning(rsa_id):
+    from asn1crypto import cms
+
+    enveloped = cms.ContentInfo({"content_type": "enveloped_data", "content": cms.EnvelopedData({
+        "version": "v0", "recipient_infos": [],
+        "encrypted_content_info": {
+            "content_type": "data",
+            "content_encryption_algorithm": {"algorithm": "aes128_cbc",
+                                             "parameters": b"\x00" * 16},
+            "encrypted_content": b"\x00" * 32}})})
+    contents = read_pkcs12(_rebuild([*_plain_infos(rsa_id), enveloped]), "env.p12",
+                           never_asked)
+    assert len(contents.keys) == 1
+    assert len(contents.warnings) == 1 and "1.2.840.113549.1.7.3" in contents.warnings[0]
