@@ -281,9 +281,9 @@ def _read_material(data: bytes, source: str, feed: PasswordFeed) -> _Material:
     material = _Material()
     if looks_like_pfx(data):
         _read_pfx(data, source, feed, material)
-    elif data[:1] == b"\x30":
+    elif data[:1] == b"\x30" and privkeys.der_kind(data) is not None:
         _read_der(data, source, feed, material)
-    else:
+    else:  # text (which may well start with the digit 0, byte 0x30)
         text = keytext.decode_text(data)
         if text is None:
             raise keyerrors.not_a_key_file(source)

@@ -283,3 +283,9 @@ def test_missing_file(tmp_path):
         load_key_file(tmp_path / "gone.p12")
     assert "gone.p12" in str(err.value)
     assert not isinstance(err.value, (WrongPasswordError, DamagedKeyFileError))
+
+
+def test_text_starting_with_the_digit_zero(rsa_id, tmp_path):
+    """'0' is byte 0x30, the DER SEQUENCE tag: such text must still be read as text."""
+    text = "0 - nøglen fra 2009:\n".encode() + rsa_id.key_pem.read_bytes()
+    assert _same(load_key_file(_write(tmp_path / "0.txt", text), never_asked).entries[0], rsa_id)
