@@ -227,3 +227,25 @@ def split_algorithm(value: Asn1Value | bytes) -> tuple[str, bytes | None]:
     if der == b"\x05\x00":
         return oid, None
     return oid, der
+
+
+_CIPHERS = {
+    "aes128_cbc": "AES-128-CBC",
+    "aes192_cbc": "AES-192-CBC",
+    "aes256_cbc": "AES-256-CBC",
+    "aes128_gcm": "AES-128-GCM",
+    "aes192_gcm": "AES-192-GCM",
+    "aes256_gcm": "AES-256-GCM",
+    "des_ede3_cbc": "3DES",
+    "tripledes_3key": "3DES",
+    "des_cbc": "DES",
+    "des": "DES",
+}
+
+
+def cipher_label(algorithm: str) -> str:
+    """``AES-256-CBC``, ``3DES``, ``RC2-40`` for an EncryptionInfo.content_algorithm."""
+    if algorithm.startswith("rc2"):
+        bits = algorithm.rpartition("/")[2]
+        return f"RC2-{bits}" if bits.isdigit() else "RC2"
+    return _CIPHERS.get(algorithm, algorithm)

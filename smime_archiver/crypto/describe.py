@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed448, ed25519, rsa, x448, x25519
 
@@ -18,8 +20,8 @@ def key_type_and_size(key: object) -> tuple[str, int]:
         return f"EC {key.curve.name}", key.curve.key_size
     if isinstance(key, (dsa.DSAPrivateKey, dsa.DSAPublicKey)):
         return "DSA", key.key_size
-    if isinstance(key, (dh.DHPrivateKey, dh.DHPublicKey)):
-        return "DH", key.key_size
+    if _is_dh(key):
+        return "DH", key.key_size  # type: ignore[attr-defined]
     for cls, name, size in (
         ((ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey), "Ed25519", 256),
         ((ed448.Ed448PrivateKey, ed448.Ed448PublicKey), "Ed448", 456),
@@ -29,6 +31,13 @@ def key_type_and_size(key: object) -> tuple[str, int]:
         if isinstance(key, cls):
             return name, size
     return type(key).__name__, 0
+
+
+def _is_dh(key: object) -> bool:
+    # Touching cryptography's FFDH classes emits a deprecation warning; we only classify.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return isinstance(key, (dh.DHPrivateKey, dh.DHPublicKey))
 
 
 def _email(cert: x509.Certificate) -> str | None:

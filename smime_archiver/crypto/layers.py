@@ -27,6 +27,7 @@ from asn1crypto import cms as acms
 
 from smime_archiver.crypto import cms
 from smime_archiver.crypto.compressed import decompress_compressed
+from smime_archiver.crypto.algorithms import cipher_label
 from smime_archiver.crypto.keystore import KeyStore
 from smime_archiver.crypto.rawmime import (
     CRLF,
@@ -568,25 +569,3 @@ def _signer_label(sig: SignatureInfo) -> str:
         return _("an unknown signer")
     m = re.search(r"(?:^|, )CN=(.*?)(?=, [A-Za-z][A-Za-z0-9.]*=|$)", sig.signer)
     return m.group(1) if m else sig.signer
-
-
-_CIPHERS = {
-    "aes128_cbc": "AES-128-CBC",
-    "aes192_cbc": "AES-192-CBC",
-    "aes256_cbc": "AES-256-CBC",
-    "aes128_gcm": "AES-128-GCM",
-    "aes192_gcm": "AES-192-GCM",
-    "aes256_gcm": "AES-256-GCM",
-    "des_ede3_cbc": "3DES",
-    "tripledes_3key": "3DES",
-    "des_cbc": "DES",
-    "des": "DES",
-}
-
-
-def cipher_label(algorithm: str) -> str:
-    """``AES-256-CBC``, ``3DES``, ``RC2-40`` for an EncryptionInfo.content_algorithm."""
-    if algorithm.startswith("rc2"):
-        bits = algorithm.rpartition("/")[2]
-        return f"RC2-{bits}" if bits.isdigit() else "RC2"
-    return _CIPHERS.get(algorithm, algorithm)

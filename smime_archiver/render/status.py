@@ -8,30 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from smime_archiver.crypto.algorithms import cipher_label
 from smime_archiver.i18n import _
 from smime_archiver.model import EncryptionInfo, SignatureInfo, Status, UnwrapResult
-
-_CIPHER_NAMES = {
-    "aes128_cbc": "AES-128-CBC",
-    "aes192_cbc": "AES-192-CBC",
-    "aes256_cbc": "AES-256-CBC",
-    "aes128_gcm": "AES-128-GCM",
-    "aes192_gcm": "AES-192-GCM",
-    "aes256_gcm": "AES-256-GCM",
-    "des_ede3_cbc": "3DES (DES-EDE3-CBC)",
-    "tripledes_3key": "3DES (DES-EDE3-CBC)",
-    "des_cbc": "DES-CBC",
-    "des": "DES-CBC",
-}
-
-
-def cipher_name(algorithm: str) -> str:
-    """Readable content-cipher name: "AES-256-CBC", "RC2-CBC (40 bit)", ..."""
-    if algorithm.startswith("rc2"):
-        bits = algorithm.rpartition("/")[2]
-        return _("RC2-CBC ({bits} bit)").format(bits=bits) if bits.isdigit() else "RC2-CBC"
-    return _CIPHER_NAMES.get(algorithm, algorithm)
-
 
 def format_time(value: dt.datetime | None) -> str:
     if value is None:
@@ -57,7 +36,7 @@ def status_label(status: Status) -> str:
 def encryption_line(info: EncryptionInfo, part: str | None = None) -> str:
     who = info.key_subject or info.recipient.describe()
     text = _("Encrypted with {cipher} to {who}; opened with the key from {file}.").format(
-        cipher=cipher_name(info.content_algorithm), who=who, file=Path(info.key_source).name
+        cipher=cipher_label(info.content_algorithm), who=who, file=Path(info.key_source).name
     )
     if part:
         text = _("Part {part}: {text}").format(part=part, text=text)
