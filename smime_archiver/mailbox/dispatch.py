@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from smime_archiver.i18n import _
 from smime_archiver.mailbox import emlx, mbox, msg, pst, single
-from smime_archiver.mailbox.sniff import MAIL_KINDS, Kind, read_head, sniff
+from smime_archiver.mailbox.sniff import HEAD_SIZE, MAIL_KINDS, Kind, read_head, sniff
 from smime_archiver.model import RawMail, SourceProblem
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,8 @@ def read_file(
         elif kind is Kind.OLE:
             yield from msg.read_msg_file(path, claimed=claimed)
         elif kind in MAIL_KINDS:
-            yield _read_one(path, kind)
+            data = head if len(head) < HEAD_SIZE else single.read_whole(path)
+            yield _read_one(path, kind, data)
         else:
             yield SourceProblem(path, not_mail_detail(path, kind))
     except single.TooLarge:
@@ -55,8 +56,7 @@ def read_file(
         yield SourceProblem(path, _unreadable(path, e))
 
 
-def _read_one(path: str, kind: Kind) -> Item:
-    data = single.read_whole(path)
+def _read_one(path: str, kind: Kind, data: bytes) -> Item:
     if kind is Kind.EMLX:
         return emlx.read_emlx(path, data)
     if kind is Kind.MESSAGE:

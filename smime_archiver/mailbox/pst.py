@@ -162,7 +162,7 @@ def _attachment(att: Any, depth: int) -> MapiAttachment:
             return result
     size = att.get_size()
     if size and 0 < size <= MAX_ATTACHMENT:
-        att.seek_offset(0)
+        att.seek_offset(0, 0)
         result.data = att.read_buffer(size)
     if not props.get(mapi.PR_ATTACH_LONG_FILENAME):
         name = _safe(lambda: att.get_long_filename())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
 from enum import Enum
 
@@ -176,5 +177,8 @@ def looks_like_text(head: bytes) -> bool:
 
 def read_head(path: str) -> bytes:
     """The first :data:`HEAD_SIZE` bytes of ``path`` (raises ``OSError``)."""
-    with open(path, "rb") as f:
-        return f.read(HEAD_SIZE)
+    with open(path, "rb", buffering=0) as f:
+        # ask for no more than the file holds: a 64 KiB buffer shrunk to a small file's size
+        # for every Maildir message fragments the C heap and grows the process
+        size = os.fstat(f.fileno()).st_size
+        return f.read(min(HEAD_SIZE, size) if size > 0 else HEAD_SIZE)

@@ -145,15 +145,14 @@ def _walk_file(path: str, entry: os.DirEntry[str], siblings: set[str],
 
 
 def _maildir_messages(folder: str, cancel: threading.Event | None) -> Iterator[Item]:
-    try:
-        entries = _entries(folder)
+    try:  # names only: a Maildir folder may hold 100 000 files, sorted in memory
+        with os.scandir(folder) as it:
+            names = sorted(e.name for e in it if not e.name.startswith(".") and e.is_file())
     except OSError as e:
         yield SourceProblem(folder, _("The Maildir folder {folder} could not be read ({error})."
                                       ).format(folder=folder, error=e.strerror or e))
         return
-    for entry in entries:
+    for name in names:
         if _cancelled(cancel):
             return
-        if entry.name.startswith(".") or not entry.is_file():
-            continue
-        yield from read_file(os.path.join(folder, entry.name), claimed=True, cancel=cancel)
+        yield from read_file(os.path.join(folder, name), claimed=True, cancel=cancel)

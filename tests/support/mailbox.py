@@ -377,7 +377,7 @@ class FakeAttachment(_WithRecords):
     def get_size(self) -> int:
         return len(self.data)
 
-    def seek_offset(self, pos: int) -> None:
+    def seek_offset(self, pos: int, whence: int = 0) -> None:
         self.pos = pos
 
     def read_buffer(self, size: int) -> bytes:
