@@ -39,7 +39,7 @@ def headers(i: int, rng: random.Random) -> bytes:
         f"Message-ID: <{i}.{rng.getrandbits(48):x}@example.dk>\nMIME-Version: 1.0\n"
         "Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\n"
         "Content-Transfer-Encoding: base64\nX-Mozilla-Status: 0001\n\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def make_mbox(path: Path, size: int) -> int:
@@ -105,8 +105,9 @@ def measure(label: str, path: Path) -> dict:
     size = (path.stat().st_size if path.is_file()
             else sum(p.stat().st_size for p in path.rglob("*") if p.is_file()))
     rate = figures["messages"] / figures["seconds"]
-    print(f"{label:<28} {size / 2**20:9.0f} MiB {figures['messages']:>9} msgs "
-          f"{figures['seconds']:7.1f} s {rate:10.0f} msg/s {size / 2**20 / figures['seconds']:7.1f} "
+    mib = size / 2**20
+    print(f"{label:<28} {mib:9.0f} MiB {figures['messages']:>9} msgs "
+          f"{figures['seconds']:7.1f} s {rate:10.0f} msg/s {mib / figures['seconds']:7.1f} "
           f"MiB/s  peak RSS {figures['peak_mb']:6.1f} MiB  problems {figures['problems']}")
     return figures
 
