@@ -54,6 +54,12 @@ def read_file(
         yield SourceProblem(path, single.too_large_detail(path))
     except OSError as e:
         yield SourceProblem(path, _unreadable(path, e))
+    except Exception as e:  # noqa: BLE001 - a reader bug must not end the whole export
+        log.warning("unexpected error reading %s", path, exc_info=True)
+        yield SourceProblem(path, _(
+            "The file {file} could not be read because of an unexpected error ({error}). "
+            "Please report it; the other files were read.").format(
+                file=path, error=type(e).__name__))
 
 
 def _read_one(path: str, kind: Kind, data: bytes) -> Item:

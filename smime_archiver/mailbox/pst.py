@@ -108,7 +108,7 @@ class _Walker:
                     "Subfolder {number} of the folder \"{folder}\" in {file} cannot be read "
                     "({error}); the messages in it were not archived.").format(
                         number=position + 1, folder=label or "/", file=self.path, error=e),
-                    f"{label}/#{position}")
+                    f"{label}/(subfolder {position + 1})")
                 continue
             yield from self.folder(sub, here, depth + 1)
 
