@@ -58,19 +58,20 @@ def der_kind(data: bytes) -> str | None:
     """``"encrypted_pkcs8"``, ``"private_key"``, ``"certificate"``, ``"pkcs7"`` or None."""
     try:
         kids = der.children(data, limit=3)
-    except der.DerError:
+        if not kids:
+            return None
+        first, pos = kids[0]
+        if first.tag == 0x06:
+            oid = der.primitive_value(data, pos)
+            return "pkcs7" if oid == bytes.fromhex("2a864886f70d010702") else None
+    except (der.DerError, IndexError):
         return None
-    if not kids:
-        return None
-    first, pos = kids[0]
-    if first.tag == 0x06:
-        oid = der.primitive_value(data, pos)
-        return "pkcs7" if oid == bytes.fromhex("2a864886f70d010702") else None
-    if first.tag == 0x02 and len(kids) >= 2:
+    tags = [head.tag for head, _pos in kids]
+    if tags[0] == 0x02 and len(tags) >= 2:
         return "private_key"
-    if first.tag == 0x30 and len(kids) == 2 and kids[1][0].tag == 0x04:
+    if tags == [0x30, 0x04]:
         return "encrypted_pkcs8"
-    if first.tag == 0x30 and len(kids) == 3 and kids[1][0].tag == 0x30 and kids[2][0].tag == 0x03:
+    if tags == [0x30, 0x30, 0x03]:
         return "certificate"
     return None
 

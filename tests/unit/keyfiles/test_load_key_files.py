@@ -7,7 +7,7 @@ import logging
 from asn1crypto import x509 as ax509
 from cryptography.hazmat.primitives import serialization
 
-from smime_archiver.crypto.keyfiles import load_key_files
+from smime_archiver.crypto.keyfiles import load_key_file, load_key_files
 from smime_archiver.errors import DamagedKeyFileError, KeyFileError, WrongPasswordError
 from tests.support.keyfiles import CountingSource, build_pkcs12, never_asked
 from tests.support.tools import p12_export
@@ -126,3 +126,36 @@ def test_empty_list(tmp_path):
     assert len(store) == 0 and errors == [] and store.certificates == []
 
 
+
+
+def test_mutated_key_files_never_crash(legacy_p12, rsa_id, tmp_path):
+    """Flipped bytes, cuts and insertions: only our KeyFileError family ever comes out."""
+    import random
+
+    from tests.support.keyfiles import build_pkcs12 as build
+
+    nomac = build([(rsa_id.key, None)], [(rsa_id.cert, None)], PASSWORD, mac=None,
+                  key_scheme="pbes2-aes-128-cbc", cert_scheme="sha1-rc2-40", iterations=16)
+    seeds = [legacy_p12.read_bytes(), nomac, rsa_id.key_pem.read_bytes(),
+             rsa_id.cert.public_bytes(serialization.Encoding.DER)]
+    rnd = random.Random(2009)
+    path = tmp_path / "mutant"
+    outcomes = set()
+    for _round in range(160):
+        data = bytearray(rnd.choice(seeds))
+        where = rnd.randrange(len(data))
+        match rnd.randrange(3):
+            case 0:
+                data[where] ^= 1 << rnd.randrange(8)
+            case 1:
+                del data[where:]
+            case _:
+                data[where:where] = rnd.randbytes(rnd.randrange(1, 9))
+        path.write_bytes(bytes(data))
+        try:
+            load_key_file(path, ["forkert", PASSWORD])
+            outcomes.add("loaded")
+        except KeyFileError as e:
+            assert e.source == str(path) and str(path) in str(e)
+            outcomes.add(type(e).__name__)
+    assert {"loaded", "DamagedKeyFileError", "WrongPasswordError"} <= outcomes
