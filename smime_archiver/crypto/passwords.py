@@ -10,7 +10,8 @@ its own way:
   Windows widened their code page bytes (cp1252/Latin-1).
 * "No password" (a zero-length input to the KDF) and "the empty password"
   (just the 00 00 terminator) are different keys.
-* PBKDF1/PBKDF2 (PKCS#5) take octets: UTF-8, or a code page.
+* PBKDF1/PBKDF2 (PKCS#5) take octets: UTF-8, or a code page (and a few
+  programs fed them the BMPString anyway).
 
 :class:`PasswordFeed` hands out typed passwords lazily, so a prompt is shown
 only when every candidate so far has failed.  Passwords are never logged:
@@ -36,7 +37,8 @@ class Secret:
     data: bytes = field(repr=False)
     label: str
     # The same password as OpenSSL (and thus ``cryptography``) wants it: UTF-8 that
-    # OpenSSL itself converts to a BMPString; None for "no password".
+    # OpenSSL itself converts to a BMPString.  None for "no password", and for
+    # spellings that only our own code can try.
     for_openssl: bytes | None = field(default=None, repr=False)
 
 
@@ -114,6 +116,10 @@ def octet_secrets(text: Text) -> list[Secret]:
     found = [Secret(form.encode("utf-8"), f"utf8/{label}", form.encode("utf-8"))
              for label, form in _forms(text)]
     found += [Secret(raw, label, raw) for label, raw in _code_page_bytes(text)]
+    # Last resort: programs that fed the PKCS#12 BMPString (or plain UTF-16) to PBKDF2.
+    for label, form in _forms(text):
+        found.append(Secret(bmp_string(form), f"bmp-octets/{label}", None))
+        found.append(Secret(form.encode("utf-16-be"), f"utf16be/{label}", None))
     return _unique(found)
 
 

@@ -116,7 +116,9 @@ def _search(
     crypto_said_password = False
     for text in feed:
         for secret in octet_secrets(text):
-            password = secret.for_openssl if secret.for_openssl is not None else b""
+            if secret.for_openssl is None:  # spellings only our own code can try
+                continue
+            password = secret.for_openssl
             if password in tried_crypto:
                 continue
             tried_crypto.add(password)

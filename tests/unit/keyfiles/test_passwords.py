@@ -62,6 +62,10 @@ def test_octet_spellings():
     assert NFD.encode("utf-8") in datas
     assert NFC.encode("cp1252") in datas
     assert [s.data for s in octet_secrets(None)] == [b""] == [s.data for s in octet_secrets("")]
+    # last resort, for writers that gave PBKDF2 the BMPString: only our code can try these
+    assert datas[-2:] == [bmp_string(NFD), NFD.encode("utf-16-be")]
+    assert all(s.for_openssl is None for s in octet_secrets(NFC) if s.label.startswith(
+        ("bmp-octets", "utf16be")))
 
 
 def test_feed_offers_no_and_empty_password_before_asking():
@@ -105,7 +109,8 @@ def test_first_match_without_a_fit_returns_none_and_tries_each_spelling_once():
     tried = []
     feed = PasswordFeed(["x", "x", ""], "f.p12")
     assert first_match(feed, octet_secrets, lambda s: tried.append(s.data)) is None
-    assert sorted(tried) == [b"", b"x"]
+    assert sorted(tried) == sorted([b"", b"x", b"\x00x\x00\x00", b"\x00x"])
+    assert len(tried) == len(set(tried))
 
 
 def test_source_is_never_called_when_no_password_fits():

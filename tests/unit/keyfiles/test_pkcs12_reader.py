@@ -319,3 +319,14 @@ def test_enveloped_part_is_skipped_with_a_warning(rsa_id):
                            never_asked)
     assert len(contents.keys) == 1
     assert len(contents.warnings) == 1 and "1.2.840.113549.1.7.3" in contents.warnings[0]
+
+
+def test_pbes2_fed_with_the_bmpstring(rsa_id):
+    """Some writers gave PBKDF2 the PKCS#12 BMPString instead of UTF-8: tried last."""
+    from smime_archiver.crypto.passwords import bmp_string
+
+    data = build_pkcs12([(rsa_id.key, None)], [(rsa_id.cert, None)], PASSWORD,
+                        key_scheme="pbes2-aes-256-cbc", cert_scheme="pbes2-aes-256-cbc",
+                        octet_secret=bmp_string(PASSWORD))
+    contents = read_pkcs12(data, "bmp.p12", [PASSWORD])
+    assert _same_key(contents.keys[0].private_key, rsa_id.key)
