@@ -20,6 +20,7 @@ message found twice); symbolic links to files are read.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -69,7 +70,7 @@ def profile_mail_folders(folder: str) -> list[str] | None:
         text = ""
     real_profile = os.path.realpath(folder)
     for m in _PREF_DIRECTORY.finditer(text):
-        directory = m.group(1).encode().decode("unicode_escape")
+        directory = _js_string(m.group(1))
         if not os.path.isdir(directory):
             continue
         real = os.path.realpath(directory)
@@ -78,6 +79,15 @@ def profile_mail_folders(folder: str) -> list[str] | None:
         if real not in (os.path.realpath(p) for p in extra):
             extra.append(directory)
     return inside + sorted(extra)
+
+
+def _js_string(body: str) -> str:
+    """The value of a prefs.js string literal's body (its escapes are JSON's)."""
+    try:
+        value = json.loads(f'"{body}"')
+    except ValueError:
+        return body
+    return value if isinstance(value, str) else body
 
 
 def is_maildir(folder: str) -> bool:

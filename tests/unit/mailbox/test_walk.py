@@ -67,10 +67,11 @@ def test_eml_tree_any_depth_non_ascii_names(tmp_path):
 
 def test_thunderbird_profile_finds_every_mailbox(tmp_path):
     profile = tmp_path / "abcd.default-release"
-    outside = tmp_path / "elsewhere" / "pop.example.dk"
+    outside = tmp_path / "Søren's \"post\"" / "pop.example.dk"
     _write(profile / "prefs.js", (
         'user_pref("mail.server.server1.directory", "' + str(profile / "Mail" / "Local Folders")
-        + '");\nuser_pref("mail.server.server3.directory", "' + str(outside) + '");\n'
+        + '");\nuser_pref("mail.server.server3.directory", "'
+        + str(outside).replace("\\", "\\\\").replace('"', '\\"') + '");\n'
     ).encode())
     local = profile / "Mail" / "Local Folders"
     tb = "X-Mozilla-Status: 0001\n"
