@@ -54,7 +54,7 @@ def read_file(
         yield SourceProblem(path, single.too_large_detail(path))
     except OSError as e:
         yield SourceProblem(path, _unreadable(path, e))
-    except Exception as e:
+    except Exception as e:  # a reader bug must not end the whole export: report it
         log.warning("unexpected error reading %s", path, exc_info=True)
         yield SourceProblem(path, _(
             "The file {file} could not be read because of an unexpected error ({error}). "
