@@ -61,7 +61,7 @@ def unsupported(source: str, oid: str, name: str | None = None) -> KeyFileError:
             "{file} is protected with an algorithm this program does not support ({name}, OID "
             "{oid}). Export the key again with another program (for example as PKCS#12 with "
             "AES-256) and try again."
-        ).format(file=source, name=name or oid, oid=oid),
+        ).format(file=source, name=name if name and name != oid else _("unknown"), oid=oid),
         source=source,
     )
 
