@@ -81,7 +81,7 @@ def open_message(raw: RawMail, keystore: KeyStore) -> OpenedMessage:
     result = unwrap_message(raw.data, keystore)
     try:
         view = parse_message(result.message)
-    except Exception as e:  # noqa: BLE001 - one bad message never ends the run
+    except Exception as e:
         log.debug("could not parse message %s %s", raw.source, raw.locator, exc_info=True)
         view = None
         if result.status in ARCHIVED_STATUSES:
@@ -141,7 +141,7 @@ def archive_message(opened: OpenedMessage, writer: ArchiveWriter) -> MessageReco
     assert view is not None
     try:
         pdf = render_pdf(view, result, opened.raw)
-    except Exception as e:  # noqa: BLE001 - a rendering bug must not end the run
+    except Exception as e:
         log.debug("rendering failed for %s %s", opened.raw.source, opened.raw.locator,
                   exc_info=True)
         record.status = Status.ERROR
@@ -210,7 +210,7 @@ def _process(raw: RawMail, keystore: KeyStore, writer: ArchiveWriter) -> Message
     except ArchiverError as e:
         return MessageRecord(raw.source, raw.index, raw.locator, Status.ERROR, e.message,
                              offset=raw.offset)
-    except Exception as e:  # noqa: BLE001 - never let one message end the run
+    except Exception as e:
         log.debug("unexpected error for %s %s", raw.source, raw.locator, exc_info=True)
         return MessageRecord(
             raw.source, raw.index, raw.locator, Status.ERROR,

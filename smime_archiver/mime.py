@@ -218,15 +218,16 @@ def _disposition(part: Message) -> str | None:
 
 
 def _filename(part: Message) -> str | None:
+    name: str | None
     try:
         name = part.get_filename()
     except (ValueError, TypeError, AttributeError, IndexError, LookupError):
         name = None
     if not name:
         try:
-            name = part.get_param("name")
-            if isinstance(name, tuple):  # RFC 2231 triple
-                name = email.utils.collapse_rfc2231_value(name)
+            param = part.get_param("name")
+            # an RFC 2231 value arrives as a (charset, language, text) triple
+            name = email.utils.collapse_rfc2231_value(param) if param else None
         except (ValueError, TypeError, AttributeError, IndexError, LookupError):
             name = None
     return " ".join(fix_8bit(str(name)).split()) if name else None
@@ -261,7 +262,7 @@ def part_bytes(part: Message) -> bytes:
     """The decoded payload of a leaf part (base64/quoted-printable undone), never raising."""
     if part.get_content_type() == "message/rfc822" or part.is_multipart():
         payload = part.get_payload()
-        if isinstance(payload, list) and payload:
+        if isinstance(payload, list) and payload and isinstance(payload[0], Message):
             try:
                 return payload[0].as_bytes(policy=_POLICY)
             except (ValueError, TypeError, LookupError, UnicodeError):
@@ -271,10 +272,10 @@ def part_bytes(part: Message) -> bytes:
         data = part.get_payload(decode=True)
     except (ValueError, TypeError, LookupError):
         data = None
-    if data is None:
-        raw = part.get_payload()
-        data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
-    return data
+    if isinstance(data, bytes):
+        return data
+    raw = part.get_payload()
+    return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
 
 
 def decode_text(part: Message) -> str:
@@ -307,9 +308,9 @@ def _normalise_newlines(text: str) -> str:
 
 
 class _TextExtractor(HTMLParser):
-    _BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table",
-              "blockquote", "pre", "hr"}
-    _SKIP = {"script", "style", "head", "title"}
+    _BLOCK = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table",
+              "blockquote", "pre", "hr"})
+    _SKIP = frozenset({"script", "style", "head", "title"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -356,4 +357,4 @@ def html_to_text(html: str) -> str:
 
 
 def as_email(data: bytes) -> EmailMessage:
-    return email.message_from_bytes(data, policy=_POLICY)  # type: ignore[return-value]
+    return email.message_from_bytes(data, policy=_POLICY)

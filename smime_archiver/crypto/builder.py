@@ -93,7 +93,7 @@ def build_signed(content: bytes, key: rsa.RSAPrivateKey, cert: x509.Certificate,
         "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "rsassa_pkcs1v15"}),
         "signature": signature,
     })
-    encap = {"content_type": "data"}
+    encap: dict[str, object] = {"content_type": "data"}
     if not detached:
         encap["content"] = content
     signed = cms.SignedData({

@@ -58,7 +58,8 @@ def _email(cert: x509.Certificate) -> str | None:
 def _ski(cert: x509.Certificate | None, key: object) -> str | None:
     if cert is not None:
         try:
-            return cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest.hex()
+            ext = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+            return ext.value.digest.hex()
         except (x509.ExtensionNotFound, ValueError):
             pass
     try:

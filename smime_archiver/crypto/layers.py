@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from asn1crypto import cms as acms
 
 from smime_archiver.crypto import cms
-from smime_archiver.crypto.compressed import decompress_compressed
 from smime_archiver.crypto.algorithms import cipher_label
+from smime_archiver.crypto.compressed import decompress_compressed
 from smime_archiver.crypto.keystore import KeyStore
 from smime_archiver.crypto.rawmime import (
     CRLF,

@@ -69,7 +69,7 @@ class _NumberedCanvas(rl_canvas.Canvas):
         super().__init__(*args, **kwargs)
         self._saved_pages: list[dict] = []
 
-    def showPage(self):  # noqa: N802 - ReportLab API
+    def showPage(self):
         self._saved_pages.append(dict(self.__dict__))
         self._startPage()
 

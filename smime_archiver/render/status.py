@@ -12,6 +12,7 @@ from smime_archiver.crypto.algorithms import cipher_label
 from smime_archiver.i18n import _
 from smime_archiver.model import EncryptionInfo, SignatureInfo, Status, UnwrapResult
 
+
 def format_time(value: dt.datetime | None) -> str:
     if value is None:
         return _("unknown")

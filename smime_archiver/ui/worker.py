@@ -41,7 +41,7 @@ class ExportWorker(QObject):
         except ArchiverError as e:
             self.failed.emit(e.message)
             return
-        except Exception as e:  # noqa: BLE001 - shown to the user instead of a silent crash
+        except Exception as e:
             self.failed.emit(f"{type(e).__name__}: {e}")
             return
         self.finished.emit(result)

@@ -92,7 +92,7 @@ def test_html_to_text_keeps_paragraphs():
 
 
 def test_raw_8bit_headers_in_utf8_and_cp1252():
-    raw = ("From: Søren Ærø <s@example.dk>\r\nSubject: Årsopgørelse\r\n\r\nx").encode("utf-8")
+    raw = ("From: Søren Ærø <s@example.dk>\r\nSubject: Årsopgørelse\r\n\r\nx").encode()
     view = parse_message(raw)
     assert view.sender == "Søren Ærø <s@example.dk>"
     assert view.subject == "Årsopgørelse"
