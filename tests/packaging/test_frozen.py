@@ -1,0 +1,116 @@
+"""The PyInstaller one-folder app works, not only the source: built once per test session.
+
+Builds ``build.spec`` into a temporary folder and drives the frozen executables the way a
+user would: ``--version``, the demo, an export of a generated mailbox with a generated key
+file, and the GUI started offscreen for a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support import tools
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def frozen_app(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("pyinstaller")
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+         "--distpath", str(work / "dist"), "--workpath", str(work / "build"),
+         str(ROOT / "build.spec")],
+        cwd=ROOT, capture_output=True, text=True, timeout=1800,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    app = work / "dist" / "smime-archiver"
+    print(f"\nPyInstaller build: {time.monotonic() - start:.1f} s, "
+          f"{sum(f.stat().st_size for f in app.rglob("*") if f.is_file() and not f.is_symlink()) / 1e6:.0f} MB")
+    return app
+
+
+def _exe(app: Path, name: str) -> str:
+    return str(app / (name + (".exe" if sys.platform == "win32" else "")))
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["SMIME_ARCHIVER_LANG"] = "en"
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    return env
+
+
+def test_one_folder_layout(frozen_app):
+    assert Path(_exe(frozen_app, "smime-archiver")).is_file()
+    assert Path(_exe(frozen_app, "smime-archiver-gui")).is_file()
+    internal = frozen_app / "_internal"
+    assert (internal / "resources" / "fonts" / "DejaVuSans.ttf").is_file()
+    assert list((internal / "resources" / "fonts").glob("LICENSE*"))
+    assert (internal / "resources" / "translations" / "smime_archiver_da.po").is_file()
+    assert list(internal.glob("reportlab/fonts/*"))  # ReportLab's own data
+
+
+def test_version_is_quick(frozen_app):
+    start = time.monotonic()
+    proc = subprocess.run([_exe(frozen_app, "smime-archiver"), "--version"],
+                          capture_output=True, text=True, env=_env(), timeout=60)
+    elapsed = time.monotonic() - start
+    from smime_archiver import __version__
+
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"smime-archiver {__version__}"
+    print(f"\nfrozen --version: {elapsed * 1000:.0f} ms")
+
+
+def test_frozen_demo(frozen_app, tmp_path):
+    proc = subprocess.run([_exe(frozen_app, "smime-archiver"), "demo", "--out",
+                           str(tmp_path / "demo")], capture_output=True, text=True,
+                          env=_env(), timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(list((tmp_path / "demo").rglob("*.pdf"))) == 4
+
+
+def test_frozen_export_of_generated_mailbox(frozen_app, pki, tmp_path):
+    me = pki.identity("frozen-me", cn="Åse Ørsted")
+    p12 = tools.p12_export(me, tmp_path / "nøgle.p12", "hemmelig-æøå", legacy=True)
+    body = b"Content-Type: text/plain; charset=utf-8\r\n\r\nFrossen hilsen \xc3\xa6\xc3\xb8\xc3\xa5\r\n"
+    enc = tools.cms_encrypt(body, [me], "aes256", smime=True)
+    msg = b"From: a@example.dk\nSubject: Frossen\nDate: Mon, 4 Mar 2013 10:00:00 +0100\n" + enc
+    box = tmp_path / "box.mbox"
+    box.write_bytes(b"From a@example.dk Mon Mar  4 10:00:00 2013\n" + msg.replace(b"\r\n", b"\n")
+                    + b"\n")
+    out = tmp_path / "out"
+    env = _env()
+    env["SMIME_ARCHIVER_PASSWORD"] = "hemmelig-æøå"
+    proc = subprocess.run([_exe(frozen_app, "smime-archiver"), "export", "--key", str(p12),
+                           "--out", str(out), str(box)], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(next(out.rglob("report.json")).read_text(encoding="utf-8"))
+    (message,) = report["messages"]
+    assert message["status"] == "decrypted"
+    pdf = next(out.rglob(message["pdf"].split("/")[-1]))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                          check=True).stdout.decode()
+    assert "Frossen hilsen æøå" in text
+
+
+def test_frozen_gui_starts_offscreen(frozen_app):
+    proc = subprocess.Popen([_exe(frozen_app, "smime-archiver-gui")], env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(4)  # the GUI has no way to tell it is up; it must simply stay up
+        assert proc.poll() is None, proc.stderr.read().decode(errors="replace")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
