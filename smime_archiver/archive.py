@@ -1,4 +1,25 @@
-"""The output folder: safe file names, atomic writes, and the report (JSON)."""
+"""The output folder: safe file names, atomic writes, and the report (JSON and CSV).
+
+``report.json`` (``schema_version`` 2)::
+
+    {"schema_version": 2, "generator": "smime-archiver X", "started": ISO, "finished": ISO,
+     "cancelled": false,
+     "summary": {"total", "archived", <one count per status>, "per_source": {source: {status:
+                 n}}, "per_mailbox": {mailbox: {status: n}}, "keys_used": [{"key_file",
+                 "key_subject", "messages"}], "missing_keys": [{"recipient", "messages"}],
+                 "duplicates": n},
+     "key_files": [key descriptions],
+     "messages": [{"source", "index", "locator", "offset", "mailbox", "message_id", "subject",
+                   "date", "from", "status", "pdf", "eml", "attachments", "detail",
+                   "signatures", "encryption", "recipients", "oid", "sha256",
+                   "duplicate_of"}]}
+
+Paths (``pdf``, ``eml``, ``attachments``) are relative to the output folder with ``/``
+separators.  ``status`` values are machine-readable; ``detail`` is in the user's language.
+Version 1 had no ``mailbox``, ``eml``, ``attachments``, ``sha256``, ``duplicate_of``,
+``cancelled``, ``per_mailbox``, ``keys_used`` and ``duplicates``, and put every PDF at the
+top of the output folder.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +41,7 @@ from smime_archiver.i18n import _
 from smime_archiver.model import ARCHIVED_STATUSES, RecipientRef, Status
 
 REPORT_NAME = "report.json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT")
                                                    for i in range(1, 10)}
@@ -47,6 +68,11 @@ class MessageRecord:
     encryption: dict[str, Any] | None = None
     recipients: list[RecipientRef] = field(default_factory=list)
     oid: str | None = None
+    mailbox: str = ""  # the mailbox (container) the message belongs to, for the summary
+    eml: str | None = None  # the decrypted message as .eml (with --eml)
+    attachments: list[str] = field(default_factory=list)  # extracted files (--attachments)
+    sha256: str = ""  # of the message's bytes as found in the source
+    duplicate_of: dict[str, Any] | None = None  # {"source", "locator"} (with --dedupe)
 
     @property
     def archived(self) -> bool:
@@ -69,7 +95,50 @@ class MessageRecord:
             "encryption": self.encryption,
             "recipients": [r.to_json() for r in self.recipients],
             "oid": self.oid,
+            "mailbox": self.mailbox,
+            "eml": self.eml,
+            "attachments": list(self.attachments),
+            "sha256": self.sha256,
+            "duplicate_of": self.duplicate_of,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MessageRecord:
+        """The record :meth:`to_json` wrote (for the resume journal)."""
+        return cls(
+            source=data["source"],
+            index=data.get("index"),
+            locator=data.get("locator") or "",
+            status=Status(data["status"]),
+            detail=data.get("detail") or "",
+            offset=data.get("offset"),
+            message_id=data.get("message_id") or "",
+            subject=data.get("subject") or "",
+            date=data.get("date") or "",
+            sender=data.get("from") or "",
+            pdf=data.get("pdf"),
+            signatures=list(data.get("signatures") or []),
+            encryption=data.get("encryption"),
+            recipients=[recipient_from_json(r) for r in data.get("recipients") or []],
+            oid=data.get("oid"),
+            mailbox=data.get("mailbox") or "",
+            eml=data.get("eml"),
+            attachments=list(data.get("attachments") or []),
+            sha256=data.get("sha256") or "",
+            duplicate_of=data.get("duplicate_of"),
+        )
+
+    def outputs(self) -> list[str]:
+        """Every file this record names, relative to the output folder."""
+        return [p for p in (self.pdf, self.eml, *self.attachments) if p]
+
+
+def recipient_from_json(data: dict[str, Any]) -> RecipientRef:
+    serial = data.get("serial")
+    return RecipientRef(kind=data.get("kind") or "other", issuer=data.get("issuer"),
+                        serial=int(serial) if serial is not None else None,
+                        ski=data.get("subject_key_identifier"),
+                        key_algorithm=data.get("key_algorithm"))
 
 
 def safe_component(text: str, *, max_bytes: int = _MAX_NAME_BYTES, fallback: str = "_") -> str:

@@ -35,7 +35,7 @@ def frozen_app(tmp_path_factory) -> Path:
     assert proc.returncode == 0, proc.stderr[-4000:]
     app = work / "dist" / "smime-archiver"
     print(f"\nPyInstaller build: {time.monotonic() - start:.1f} s, "
-          f"{sum(f.stat().st_size for f in app.rglob("*") if f.is_file() and not f.is_symlink()) / 1e6:.0f} MB")
+          f"{sum(f.stat().st_size for f in app.rglob('*') if f.is_file() and not f.is_symlink()) / 1e6:.0f} MB")
     return app
 
 
