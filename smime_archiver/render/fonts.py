@@ -1,11 +1,23 @@
-"""Fonts bundled in ``resources/fonts`` and registered with ReportLab once per process."""
+"""Bundled fonts, registered once per process, and per-character fallback between them.
+
+Every font is a TrueType (glyf) font from ``resources/fonts`` (licences beside them);
+ReportLab embeds a subset of each one used.  DejaVu is the main family (Latin with
+æøå, Greek, Cyrillic, Hebrew, Arabic, many symbols); characters it lacks are drawn
+with the first fallback that has them: WenQuanYi Micro Hei (Chinese, Japanese, Korean),
+Noto Sans Arabic and Thai, Symbola (emoji and symbols, monochrome).  A character no
+font has is written as its code point (``⟨U+1FAE8⟩``), never as an empty box.
+"""
 
 from __future__ import annotations
 
+import re
 import threading
+import unicodedata
+from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib.fonts import addMapping
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 from smime_archiver.resources import resource_path
@@ -13,28 +25,184 @@ from smime_archiver.resources import resource_path
 SANS = "DejaVuSans"
 SANS_BOLD = "DejaVuSans-Bold"
 SANS_ITALIC = "DejaVuSans-Oblique"
+SANS_BOLD_ITALIC = "DejaVuSans-BoldOblique"
 MONO = "DejaVuSansMono"
+MONO_BOLD = "DejaVuSansMono-Bold"
+CJK = "WenQuanYiMicroHei"
+ARABIC = "NotoSansArabic"
+THAI = "NotoSansThai"
+SYMBOLS = "Symbola"
+# A family that draws DejaVu Sans regular even inside <b>/<i> (for the few characters
+# the bold or oblique faces lack).
+SANS_PLAIN = "DejaVuSansPlain"
 
-_FILES = {
-    SANS: "DejaVuSans.ttf",
-    SANS_BOLD: "DejaVuSans-Bold.ttf",
-    SANS_ITALIC: "DejaVuSans-Oblique.ttf",
-    MONO: "DejaVuSansMono.ttf",
+_FILES: dict[str, tuple[str, int]] = {
+    SANS: ("DejaVuSans.ttf", 0),
+    SANS_BOLD: ("DejaVuSans-Bold.ttf", 0),
+    SANS_ITALIC: ("DejaVuSans-Oblique.ttf", 0),
+    SANS_BOLD_ITALIC: ("DejaVuSans-BoldOblique.ttf", 0),
+    MONO: ("DejaVuSansMono.ttf", 0),
+    MONO_BOLD: ("DejaVuSansMono-Bold.ttf", 0),
+    CJK: ("wqy-microhei.ttc", 0),
+    ARABIC: ("NotoSansArabic-Regular.ttf", 0),
+    THAI: ("NotoSansThai-Regular.ttf", 0),
+    SYMBOLS: ("Symbola.ttf", 0),
 }
+FALLBACKS = (SANS, ARABIC, CJK, THAI, SYMBOLS)
+_FALLBACK_FAMILY = {SANS: SANS_PLAIN}
+
 _lock = threading.Lock()
 _registered = False
+_coverage: dict[str, frozenset[int]] = {}
+_choice_cache: dict[tuple[str, str], str | None] = {}
+# Invisible formatting characters: dropped when the font has no glyph for them.
+_INVISIBLE = frozenset(
+    [0x00AD, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x034F, *range(0xFE00, 0xFE10),
+     *range(0x202A, 0x202F), *range(0x2066, 0x206A), *range(0xE0100, 0xE01F0)])
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def _utf16_hex(code: int) -> str:
+    return code.to_bytes(4, "big").hex().upper()[4:] if code < 0x10000 else (
+        chr(code).encode("utf-16-be").hex().upper())
+
+
+def _to_unicode_cmap(fontname: str, subset) -> str:
+    """ReportLab's ToUnicode CMap, with characters beyond U+FFFF as UTF-16 surrogate pairs.
+
+    ReportLab writes them as five hex digits, which readers take for a different BMP
+    character (an emoji came back from pdftotext as a Greek letter).
+    """
+    lines = [
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
+        f"<< /Registry ({fontname})", f"/Ordering ({fontname})", "/Supplement 0", ">> def",
+        f"/CMapName /{fontname} def", "/CMapType 2 def", "1 begincodespacerange",
+        f"<00> <{len(subset) - 1:02X}>", "endcodespacerange", f"{len(subset)} beginbfchar",
+        *(f"<{i:02X}> <{_utf16_hex(v)}>" for i, v in enumerate(subset)),
+        "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end",
+    ]
+    return "\n".join(lines)
 
 
 def register_fonts() -> None:
-    """Register the bundled TrueType fonts (embedded and subset in every PDF)."""
+    """Register the bundled fonts with ReportLab (idempotent, thread-safe)."""
     global _registered
     with _lock:
         if _registered:
             return
-        for name, filename in _FILES.items():
-            pdfmetrics.registerFont(TTFont(name, str(resource_path("fonts", filename))))
+        # Plain Flate streams: ASCII85 on top only makes every page 25 % bigger.
+        rl_config.useA85 = 0
+        ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+        for name, (filename, index) in _FILES.items():
+            font = TTFont(name, str(resource_path("fonts", filename)), subfontIndex=index)
+            pdfmetrics.registerFont(font)
+            _coverage[name] = frozenset(font.face.charToGlyph)
         addMapping(SANS, 0, 0, SANS)
         addMapping(SANS, 1, 0, SANS_BOLD)
         addMapping(SANS, 0, 1, SANS_ITALIC)
-        addMapping(SANS, 1, 1, SANS_BOLD)
+        addMapping(SANS, 1, 1, SANS_BOLD_ITALIC)
+        addMapping(MONO, 0, 0, MONO)
+        addMapping(MONO, 1, 0, MONO_BOLD)
+        addMapping(MONO, 0, 1, MONO)
+        addMapping(MONO, 1, 1, MONO_BOLD)
+        for name in (CJK, ARABIC, THAI, SYMBOLS):
+            for bold in (0, 1):
+                for italic in (0, 1):
+                    addMapping(name, bold, italic, name)
+        pdfmetrics.registerFont(TTFont(SANS_PLAIN, str(resource_path("fonts", "DejaVuSans.ttf"))))
+        _coverage[SANS_PLAIN] = _coverage[SANS]
+        for bold in (0, 1):
+            for italic in (0, 1):
+                addMapping(SANS_PLAIN, bold, italic, SANS_PLAIN)
         _registered = True
+
+
+def has_glyph(font: str, char: str) -> bool:
+    register_fonts()
+    return ord(char) in _coverage[font]
+
+
+def font_for(char: str, face: str) -> str | None:
+    """The font that draws ``char`` when the text is set in ``face``; ``None``: no font has it."""
+    key = (face, char)
+    try:
+        return _choice_cache[key]
+    except KeyError:
+        pass
+    code = ord(char)
+    choice: str | None = None
+    if code in _coverage[face]:
+        choice = face
+    else:
+        for fallback in FALLBACKS:
+            if fallback != face and code in _coverage[fallback]:
+                choice = _FALLBACK_FAMILY.get(fallback, fallback)
+                break
+    if len(_choice_cache) < 200_000:
+        _choice_cache[key] = choice
+    return choice
+
+
+def clean_text(text: str) -> str:
+    """NFC, no control characters PDF text cannot carry (tabs become spaces)."""
+    text = unicodedata.normalize("NFC", text.replace("\t", "    "))
+    return _CONTROL.sub("", text)
+
+
+def runs(text: str, face: str) -> list[tuple[str | None, str]]:
+    """Split ``text`` into ``(font, text)`` runs; font ``None`` marks characters no font has.
+
+    Combining marks stay with the run before them when its font has them, so a base
+    letter and its accent come from one font.
+    """
+    register_fonts()
+    out: list[tuple[str | None, str]] = []
+    current: str | None = face
+    buf: list[str] = []
+    for char in text:
+        code = ord(char)
+        if char == " " or char == "\n":
+            font: str | None = current if current is not None else face
+        else:
+            font = font_for(char, face)
+            if font is None and code in _INVISIBLE:
+                continue
+            if (current is not None and font != current and buf
+                    and unicodedata.combining(char) and code in _coverage[current]):
+                font = current
+        if font != current and buf:
+            out.append((current, "".join(buf)))
+            buf = []
+        current = font
+        buf.append(char)
+    if buf:
+        out.append((current, "".join(buf)))
+    return out
+
+
+def markup(text: str, face: str = SANS) -> str:
+    """Paragraph markup for plain ``text`` set in ``face``, with per-character fallback."""
+    text = clean_text(text)
+    if text.isascii():
+        return escape(text)
+    parts = []
+    for font, chunk in runs(text, face):
+        if font == face:
+            parts.append(escape(chunk))
+        elif font is None:
+            codes = " ".join(f"⟨U+{ord(c):04X}⟩" for c in chunk)
+            parts.append(f'<font name="{SANS_PLAIN}" color="#80868b">{codes}</font>')
+        else:
+            parts.append(f'<font name="{font}">{escape(chunk)}</font>')
+    return "".join(parts)
+
+
+def string_width(text: str, face: str, size: float) -> float:
+    """Width of ``text`` in points, each run measured in the font that will draw it."""
+    total = 0.0
+    for font, chunk in runs(clean_text(text), face):
+        if font is None:
+            chunk = " ".join(f"⟨U+{ord(c):04X}⟩" for c in chunk)
+            font = SANS_PLAIN
+        total += pdfmetrics.stringWidth(chunk, font, size)
+    return total
