@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
+import mimetypes
 import re
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
@@ -16,17 +17,24 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 
 from smime_archiver.i18n import _
-from smime_archiver.model import Attachment, MessageView
+from smime_archiver.model import Attachment, BodyPart, MessageView
 
 log = logging.getLogger(__name__)
 
 _POLICY = email.policy.default.clone(max_line_length=None)
 _MAX_BODY_CHARS = 2_000_000  # a body longer than this is cut (with a note) to keep PDFs sane
+_MAX_MESSAGE_DEPTH = 5  # forwarded mail inside forwarded mail ... shown this deep
+_MAX_MIME_DEPTH = 40  # multiparts nested deeper are kept as attachments, not walked
 
 
 def parse_message(data: bytes) -> MessageView:
-    """Decode headers, pick the body text and list attachments of one message."""
+    """Decode headers, the body parts in reading order and the attachments of one message."""
     msg = email.message_from_bytes(data, policy=_POLICY)
+    return _view(msg, "", 0)
+
+
+def _view(msg: Message, prefix: str, depth: int) -> MessageView:
+    """The view of ``msg``; ``prefix`` is its MIME path inside an enclosing message."""
     headers = tuple((name, _header_text(msg, name, value)) for name, value in _raw_items(msg))
     date_text = _get(msg, "Date")
     date = None
@@ -35,18 +43,18 @@ def parse_message(data: bytes) -> MessageView:
             date = parsedate_to_datetime(date_text)
         except (TypeError, ValueError, IndexError):
             date = None
-    plain: list[str] = []
-    html: list[str] = []
-    attachments: list[Attachment] = []
-    notes: list[str] = []
-    _walk(msg, "", plain, html, attachments, notes)
+    walk = _Walk(depth)
+    walk.walk(msg, prefix)
+    plain = [p.text for p in walk.parts if p.kind == "text"]
+    html = [p.text for p in walk.parts if p.kind == "html"]
     body_html = "\n".join(html) if html else None
-    if plain:
-        body = "\n\n".join(plain)
+    if walk.plain_alternatives or plain:
+        body = "\n\n".join(walk.plain_alternatives or plain)
     elif body_html is not None:
         body = html_to_text(body_html)
     else:
         body = ""
+    notes = walk.notes
     if len(body) > _MAX_BODY_CHARS:
         body = body[:_MAX_BODY_CHARS]
         notes.append(_("The message text is very long and was shortened in this view."))
@@ -60,9 +68,10 @@ def parse_message(data: bytes) -> MessageView:
         message_id=_get(msg, "Message-ID"),
         body_text=body,
         body_html=body_html,
-        attachments=tuple(attachments),
+        attachments=tuple(walk.attachments),
         headers=headers,
-        notes=tuple(notes),
+        notes=tuple(dict.fromkeys(notes)),
+        parts=tuple(walk.parts),
     )
 
 
@@ -160,54 +169,190 @@ def _format_address(address: Address) -> str:
     return address.addr_spec or address.display_name
 
 
-def _walk(
-    part: Message,
-    path: str,
-    plain: list[str],
-    html: list[str],
-    attachments: list[Attachment],
-    notes: list[str],
-) -> None:
-    try:
-        ctype = part.get_content_type()
-    except (ValueError, TypeError, AttributeError):
-        ctype = "application/octet-stream"
-    if part.is_multipart():
+class _Walk:
+    """Collects body parts (reading order), attachments and notes from a MIME tree."""
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth  # nesting of message/rfc822 views
+        self.parts: list[BodyPart] = []
+        self.attachments: list[Attachment] = []
+        self.notes: list[str] = []
+        self.plain_alternatives: list[str] = []  # text/plain twins of shown HTML (GUI text)
+
+    def walk(self, part: Message, path: str, *, shown: bool = True, level: int = 0) -> None:
+        """``shown``: False inside an alternative that is not displayed (only files kept)."""
+        ctype = _content_type(part)
+        if level > _MAX_MIME_DEPTH:
+            self.notes.append(_("Part {path} is nested too deeply to be shown; it is kept as "
+                                "an attachment.").format(path=path))
+            self._attach(part, path, ctype, _filename(part))
+            return
+        if part.is_multipart():
+            children = part.get_payload()
+            if not isinstance(children, list):
+                return
+            kids = [(c, f"{path}.{i}" if path else str(i)) for i, c in enumerate(children, 1)]
+            if ctype == "multipart/alternative":
+                self._alternative(kids, shown, level)
+            elif ctype == "multipart/related":
+                self._related(part, kids, shown, level)
+            else:
+                for child, child_path in kids:
+                    self.walk(child, child_path, shown=shown, level=level + 1)
+            return
+        disposition = _disposition(part)
+        filename = _filename(part)
+        if ctype.startswith("multipart/"):
+            # A multipart whose boundary is missing or never occurs: keep its text visible.
+            self.notes.append(_("Part {path} is a damaged multipart; its raw text is shown."
+                                ).format(path=path or "1"))
+            if shown:
+                self.parts.append(BodyPart("text", path or "1", decode_text(part)))
+            return
+        if ctype == "message/rfc822":
+            att = self._attach(part, path, ctype, filename or None)
+            inner = part.get_payload()
+            if (shown and isinstance(inner, list) and inner and isinstance(inner[0], Message)
+                    and self.depth < _MAX_MESSAGE_DEPTH):
+                view = _view(inner[0], path or "1", self.depth + 1)
+                self.parts.append(BodyPart("message", path or "1", attachment=att, message=view))
+            return
+        is_body = disposition != "attachment" and not filename
+        if ctype in ("text/plain", "text/html") and is_body:
+            if shown:
+                text = decode_text(part)
+                if len(text) > _MAX_BODY_CHARS:
+                    text = text[:_MAX_BODY_CHARS]
+                    self.notes.append(_("Part {path} is very long and was shortened in this "
+                                        "view; the whole message is embedded in the PDF."
+                                        ).format(path=path or "1"))
+                if ctype == "text/plain":
+                    text = unflow(text, part) if _is_flowed(part) else text
+                    self.parts.append(BodyPart("text", path or "1", text))
+                else:
+                    self.parts.append(BodyPart("html", path or "1", text))
+            return
+        att = self._attach(part, path, ctype, filename)
+        if shown and ctype.startswith("image/") and disposition != "attachment":
+            self.parts.append(BodyPart("image", path or "1", attachment=att))
+
+    def _alternative(self, kids: list[tuple[Message, str]], shown: bool, level: int) -> None:
+        """Show the richest alternative we can draw (the last one, RFC 2046); keep the files
+        of the others; remember a plain-text twin for the GUI's text view."""
+        chosen = None
+        for child, child_path in reversed(kids):
+            if _renderable(child):
+                chosen = (child, child_path)
+                break
+        for child, child_path in kids:
+            is_chosen = chosen is not None and child is chosen[0]
+            self.walk(child, child_path, shown=shown and is_chosen, level=level + 1)
+            if shown and not is_chosen and _content_type(child) == "text/plain":
+                self.plain_alternatives.append(decode_text(child))
+
+    def _related(self, part: Message, kids: list[tuple[Message, str]], shown: bool,
+                 level: int) -> None:
+        """The root part (``start`` parameter, else the first) is the body; the others are
+        resources it refers to (images by Content-ID) and become attachments."""
+        if not kids:
+            return
+        start = None
+        try:
+            start = part.get_param("start")
+        except (ValueError, TypeError, AttributeError, IndexError):
+            start = None
+        root = kids[0]
+        if isinstance(start, str) and start.strip("<> "):
+            for child, child_path in kids:
+                if _content_id(child) == start.strip("<> "):
+                    root = (child, child_path)
+                    break
+        self.walk(root[0], root[1], shown=shown, level=level + 1)
+        for child, child_path in kids:
+            if child is root[0]:
+                continue
+            if child.is_multipart():
+                self.walk(child, child_path, shown=shown, level=level + 1)
+            else:
+                self._attach(child, child_path, _content_type(child), _filename(child))
+
+    def _attach(self, part: Message, path: str, ctype: str, filename: str | None) -> Attachment:
+        att = make_attachment(part, path, ctype, filename)
+        self.attachments.append(att)
+        return att
+
+
+def _renderable(part: Message) -> bool:
+    ctype = _content_type(part)
+    if ctype in ("text/plain", "text/html"):
+        return _disposition(part) != "attachment"
+    if ctype in ("multipart/related", "multipart/mixed", "multipart/alternative"):
         children = part.get_payload()
-        if not isinstance(children, list):
-            return
-        if ctype == "multipart/alternative":
-            _walk_alternative(children, path, plain, html, attachments, notes)
-            return
-        for i, child in enumerate(children, 1):
-            _walk(child, f"{path}.{i}" if path else str(i), plain, html, attachments, notes)
-        return
-    disposition = _disposition(part)
-    filename = _filename(part)
-    if ctype.startswith("multipart/"):
-        # A multipart whose boundary is missing or never occurs: keep its text visible.
-        notes.append(_("Part {path} is a damaged multipart; its raw text is shown.").format(
-            path=path or "1"))
-        plain.append(decode_text(part))
-        return
-    if ctype == "message/rfc822":
-        _add_attachment(part, path, attachments, filename or "message.eml", ctype)
-        return
-    if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
-        text = decode_text(part)
-        (plain if ctype == "text/plain" else html).append(text)
-        return
-    _add_attachment(part, path, attachments, filename, ctype)
+        return isinstance(children, list) and any(
+            isinstance(c, Message) and _renderable(c) for c in children)
+    return False
 
 
-def _walk_alternative(children, path, plain, html, attachments, notes) -> None:
-    """Take the plain text if there is one; keep the HTML for later rendering."""
-    sub_plain: list[str] = []
-    sub_html: list[str] = []
-    for i, child in enumerate(children, 1):
-        _walk(child, f"{path}.{i}" if path else str(i), sub_plain, sub_html, attachments, notes)
-    plain.extend(sub_plain or ([html_to_text("\n".join(sub_html))] if sub_html else []))
-    html.extend(sub_html)
+def _content_type(part: Message) -> str:
+    try:
+        return part.get_content_type()
+    except (ValueError, TypeError, AttributeError, IndexError):
+        return "application/octet-stream"
+
+
+def _content_id(part: Message) -> str | None:
+    try:
+        cid = part.get("Content-ID")
+    except (ValueError, TypeError, AttributeError, IndexError):
+        return None
+    text = " ".join(str(cid).split()).strip("<> ") if cid else ""
+    return text or None
+
+
+def _is_flowed(part: Message) -> bool:
+    try:
+        return str(part.get_param("format") or "").lower() == "flowed"
+    except (ValueError, TypeError, AttributeError, IndexError):
+        return False
+
+
+def unflow(text: str, part: Message | None = None, *, delsp: bool | None = None) -> str:
+    """Undo RFC 3676 format=flowed: join soft-broken lines, keep quote depth as ``> ``.
+
+    A line ending in a space continues on the next line of the same quote depth (with
+    DelSp=yes that space is removed); space-stuffing is undone; ``-- `` stays a hard line.
+    """
+    if delsp is None:
+        try:
+            delsp = part is not None and str(part.get_param("delsp") or "").lower() == "yes"
+        except (ValueError, TypeError, AttributeError, IndexError):
+            delsp = False
+    out: list[str] = []
+    para: list[str] = []
+    para_depth = -1
+    for raw in text.split("\n"):
+        depth = len(raw) - len(raw.lstrip(">"))
+        line = raw[depth:]
+        if line.startswith(" "):
+            line = line[1:]  # space-stuffing (or the space after the quote marks)
+        if para and depth != para_depth:
+            out.append(_quoted(para_depth, "".join(para)))
+            para = []
+        soft = line.endswith(" ") and line != "-- "
+        if soft:
+            para.append(line[:-1] if delsp else line)
+            para_depth = depth
+            continue
+        para.append(line)
+        out.append(_quoted(depth, "".join(para)))
+        para = []
+    if para:
+        out.append(_quoted(para_depth, "".join(para)))
+    return "\n".join(out)
+
+
+def _quoted(depth: int, line: str) -> str:
+    return (">" * depth + " " + line) if depth > 0 else line
 
 
 def _disposition(part: Message) -> str | None:
@@ -233,28 +378,29 @@ def _filename(part: Message) -> str | None:
     return " ".join(fix_8bit(str(name)).split()) if name else None
 
 
-def _add_attachment(part: Message, path: str, attachments: list[Attachment],
-                    filename: str | None, ctype: str) -> None:
+def make_attachment(part: Message, path: str, ctype: str, filename: str | None) -> Attachment:
     data = part_bytes(part)
+    generated = not filename
     if not filename:
-        ext = {"message/rfc822": ".eml", "text/plain": ".txt", "text/html": ".html"}.get(ctype, "")
+        ext = mimetypes.guess_extension(ctype) or ""
+        ext = {"message/rfc822": ".eml", "text/plain": ".txt", ".jpe": ".jpg"}.get(ctype, ext)
         filename = _("part {path}").format(path=path or "1") + ext
-    content_id = None
+    location = None
     try:
-        cid = part.get("Content-ID")
-        content_id = str(cid).strip("<> ") if cid else None
+        loc = part.get("Content-Location")
+        location = " ".join(str(loc).split()) if loc else None
     except (ValueError, TypeError, AttributeError, IndexError):
-        content_id = None
-    attachments.append(
-        Attachment(
-            filename=filename,
-            content_type=ctype,
-            size=len(data),
-            data=data,
-            inline=_disposition(part) == "inline",
-            content_id=content_id,
-            part=path,
-        )
+        location = None
+    return Attachment(
+        filename=filename,
+        content_type=ctype,
+        size=len(data),
+        data=data,
+        inline=_disposition(part) == "inline",
+        content_id=_content_id(part),
+        part=path,
+        content_location=location,
+        generated_name=generated,
     )
 
 
@@ -286,14 +432,41 @@ def decode_text(part: Message) -> str:
         declared = part.get_content_charset()
     except (ValueError, TypeError, AttributeError, IndexError):
         declared = None
+    if not declared and _content_type(part) == "text/html":
+        match = _META_CHARSET.search(data[:4096])
+        declared = match.group(1).decode("ascii", "replace") if match else None
     return decode_bytes(data, declared)
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.-]+)""", re.I)
+# Mail software labelled text with a charset and used its superset: decode with the superset.
+_SUPERSETS = {
+    "us-ascii": "utf-8", "ascii": "utf-8", "iso-8859-1": "windows-1252",
+    "latin-1": "windows-1252", "latin1": "windows-1252", "iso-8859-9": "windows-1254",
+    "gb2312": "gb18030", "gbk": "gb18030", "euc-cn": "gb18030", "x-gbk": "gb18030",
+    "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
+    "euc-kr": "cp949", "ks_c_5601-1987": "cp949", "big5": "big5hkscs",
+    "tis-620": "cp874", "iso-8859-11": "cp874", "windows-874": "cp874",
+    "iso-8859-8-i": "iso-8859-8", "iso-8859-6-i": "iso-8859-6", "utf8": "utf-8",
+    "unicode-1-1-utf-7": "utf-7", "x-unknown": "utf-8", "unknown-8bit": "utf-8",
+}
+
+
+_SINGLE_BYTE = re.compile(r"^(iso-?8859-\d+|windows-125\d|cp125\d|koi8-[ru]|latin-?\d)$")
+
+
 def decode_bytes(data: bytes, declared: str | None) -> str:
-    candidates = [c for c in (declared, "utf-8", "windows-1252") if c]
-    if declared and declared.lower() in ("us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"):
+    declared = (declared or "").strip().strip("\"'").lower() or None
+    if declared in ("us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"):
         # Mail software often declared Latin-1 or ASCII but sent UTF-8 or cp1252.
         candidates = ["utf-8", "windows-1252"]
+    else:
+        wanted = _SUPERSETS.get(declared, declared) if declared else None
+        candidates = [c for c in (wanted, declared, "utf-8", "windows-1252") if c]
+        if declared and _SINGLE_BYTE.match(declared):
+            # Valid UTF-8 with non-ASCII letters is practically never meant as a single-byte
+            # charset: a client labelled UTF-8 text with its old default.
+            candidates.insert(0, "utf-8")
     for charset in candidates:
         try:
             text = data.decode(charset)

@@ -292,6 +292,27 @@ class Attachment:
     inline: bool = False
     content_id: str | None = None
     part: str = ""
+    # the part's Content-Location (HTML may name related parts by it), if any
+    content_location: str | None = None
+    # True when the mail gave no name and ``filename`` was made up ("part 2.pdf")
+    generated_name: bool = False
+
+
+@dataclass(frozen=True)
+class BodyPart:
+    """One block of a message body, in reading order, for the renderer.
+
+    ``kind``: ``"text"`` (``text``: decoded plain text, format=flowed already joined),
+    ``"html"`` (``text``: the HTML source, unsanitized), ``"image"`` (an inline image part,
+    also listed in the attachments) or ``"message"`` (a forwarded message/rfc822,
+    ``message`` holds its own view).  ``part`` is the MIME path ("1.2").
+    """
+
+    kind: str
+    part: str = ""
+    text: str = field(default="", repr=False)
+    attachment: Attachment | None = None
+    message: MessageView | None = None
 
 
 @dataclass(frozen=True)
@@ -310,3 +331,4 @@ class MessageView:
     attachments: tuple[Attachment, ...]
     headers: tuple[tuple[str, str], ...]  # every header, decoded, in order
     notes: tuple[str, ...] = ()  # e.g. "part 2 was encrypted and has been decrypted"
+    parts: tuple[BodyPart, ...] = ()  # the body in reading order (text, HTML, images, mail)
