@@ -23,6 +23,7 @@ top of the output folder.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -30,10 +31,10 @@ import re
 import tempfile
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from smime_archiver import __version__
 from smime_archiver.errors import OutputError
@@ -41,6 +42,7 @@ from smime_archiver.i18n import _
 from smime_archiver.model import ARCHIVED_STATUSES, RecipientRef, Status
 
 REPORT_NAME = "report.json"
+CSV_NAME = "report.csv"
 SCHEMA_VERSION = 2
 
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT")
@@ -195,58 +197,151 @@ class ArchiveWriter:
 
     def write_atomic(self, relative: str, data: bytes) -> Path:
         target = self.out_dir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".partial-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except OSError as e:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise OutputError(
-                _("Could not write {file}: {reason}. Check free disk space and permissions.")
-                .format(file=target, reason=e.strerror or e),
-                source=str(target),
-            ) from e
+        with atomic_file(target) as fh:
+            fh.write(data)
         return target
 
     def write_report(self, records: Iterable[MessageRecord], *, key_files: list[dict],
-                     started: dt.datetime, finished: dt.datetime) -> Path:
+                     started: dt.datetime, finished: dt.datetime,
+                     cancelled: bool = False) -> Path:
+        """Write ``report.json`` and ``report.csv`` for ``records`` (consumed once, streamed)."""
+        from smime_archiver.report_csv import CsvReport
+
+        builder = SummaryBuilder(key_files)
         records = list(records)
-        report = {
-            "schema_version": SCHEMA_VERSION,
-            "generator": f"smime-archiver {__version__}",
-            "started": started.isoformat(),
-            "finished": finished.isoformat(),
-            "summary": summarize(records),
-            "key_files": key_files,
-            "messages": [r.to_json() for r in records],
+        for record in records:
+            builder.add(record)
+        return write_reports(self.out_dir, records, builder.summary(), key_files=key_files,
+                             started=started, finished=finished, cancelled=cancelled,
+                             csv_writer=CsvReport)
+
+
+@contextlib.contextmanager
+def atomic_file(target: Path, mode: str = "wb", **kw: Any) -> Iterator[IO[Any]]:
+    """A file written under a temporary name in the same folder and renamed when complete."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".partial-", suffix=".tmp")
+    except OSError as e:
+        raise _output_error(target, e) from e
+    try:
+        with os.fdopen(fd, mode, **kw) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise _output_error(target, e) from e
+        raise
+
+
+def _output_error(target: Path, e: OSError) -> OutputError:
+    return OutputError(
+        _("Could not write {file}: {reason}. Check free disk space and permissions.")
+        .format(file=target, reason=e.strerror or e),
+        source=str(target),
+    )
+
+
+def write_reports(out_dir: Path, records: Iterable[MessageRecord], summary: dict[str, Any], *,
+                  key_files: list[dict], started: dt.datetime, finished: dt.datetime,
+                  cancelled: bool = False, csv_writer: Any = None) -> Path:
+    """Stream ``report.json`` (and ``report.csv`` through ``csv_writer``) atomically.
+
+    ``records`` is read once, in report order; memory stays flat however many there are.
+    """
+    head = {
+        "schema_version": SCHEMA_VERSION,
+        "generator": f"smime-archiver {__version__}",
+        "started": started.isoformat(),
+        "finished": finished.isoformat(),
+        "cancelled": cancelled,
+        "summary": summary,
+        "key_files": key_files,
+    }
+    text = json.dumps(head, ensure_ascii=False, indent=2)
+    target = out_dir / REPORT_NAME
+    with contextlib.ExitStack() as stack:
+        fh = stack.enter_context(atomic_file(target, "w", encoding="utf-8"))
+        csv_out = None
+        if csv_writer is not None:
+            csv_fh = stack.enter_context(atomic_file(out_dir / CSV_NAME, "w", encoding="utf-8-sig",
+                                                     newline=""))
+            csv_out = csv_writer(csv_fh)
+        fh.write(text[:-2] + ',\n  "messages": [')
+        first = True
+        for record in records:
+            item = json.dumps(record.to_json(), ensure_ascii=False, indent=2)
+            fh.write(("\n" if first else ",\n") + _indent(item, 4))
+            first = False
+            if csv_out is not None:
+                csv_out.add(record)
+        fh.write("\n  ]\n}\n" if not first else "]\n}\n")
+    return target
+
+
+def _indent(text: str, spaces: int) -> str:
+    pad = " " * spaces
+    return "\n".join(pad + line for line in text.split("\n"))
+
+
+class SummaryBuilder:
+    """The report's summary, built one record at a time (flat memory for large runs)."""
+
+    def __init__(self, key_files: Iterable[dict] = ()) -> None:
+        self.total = 0
+        self.archived = 0
+        self.duplicates = 0
+        self.by_status: Counter[str] = Counter()
+        self.per_source: dict[str, Counter[str]] = {}
+        self.per_mailbox: dict[str, Counter[str]] = {}
+        self.keys_used: dict[str, dict[str, Any]] = {}
+        for desc in key_files:
+            source = desc.get("source")
+            if source and source not in self.keys_used:
+                self.keys_used[source] = {"key_file": source, "key_subject": desc.get("subject"),
+                                          "messages": 0}
+        self.missing: dict[str, dict[str, Any]] = {}
+
+    def add(self, r: MessageRecord) -> None:
+        self.total += 1
+        self.archived += r.archived
+        self.by_status[r.status.value] += 1
+        self.per_source.setdefault(r.source, Counter())[r.status.value] += 1
+        self.per_mailbox.setdefault(r.mailbox or r.source, Counter())[r.status.value] += 1
+        if r.duplicate_of:
+            self.duplicates += 1
+        elif r.encryption and r.status is Status.DECRYPTED:
+            key_file = r.encryption.get("key_file") or ""
+            entry = self.keys_used.setdefault(key_file, {
+                "key_file": key_file, "key_subject": r.encryption.get("key_subject"),
+                "messages": 0})
+            entry["messages"] += 1
+        if r.status is Status.NO_KEY and not r.duplicate_of:
+            for ref in r.recipients:
+                key = ref.describe()
+                missing = self.missing.setdefault(key, {"recipient": ref.to_json(),
+                                                        "messages": 0})
+                missing["messages"] += 1
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "archived": self.archived,
+            **{s.value: self.by_status.get(s.value, 0) for s in Status},
+            "per_source": {src: dict(c) for src, c in self.per_source.items()},
+            "per_mailbox": {box: dict(c) for box, c in self.per_mailbox.items()},
+            "keys_used": list(self.keys_used.values()),
+            "missing_keys": list(self.missing.values()),
+            "duplicates": self.duplicates,
         }
-        data = json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8")
-        return self.write_atomic(REPORT_NAME, data)
 
 
 def summarize(records: list[MessageRecord]) -> dict[str, Any]:
-    by_status = Counter(r.status.value for r in records)
-    per_source: dict[str, Counter] = {}
+    builder = SummaryBuilder()
     for r in records:
-        per_source.setdefault(r.source, Counter())[r.status.value] += 1
-    missing: dict[str, dict[str, Any]] = {}
-    for r in records:
-        if r.status is Status.NO_KEY:
-            for ref in r.recipients:
-                key = ref.describe()
-                entry = missing.setdefault(key, {"recipient": ref.to_json(), "messages": 0})
-                entry["messages"] += 1
-    return {
-        "total": len(records),
-        "archived": sum(1 for r in records if r.archived),
-        **{s.value: by_status.get(s.value, 0) for s in Status},
-        "per_source": {src: dict(c) for src, c in per_source.items()},
-        "missing_keys": list(missing.values()),
-    }
+        builder.add(r)
+    return builder.summary()

@@ -11,16 +11,20 @@ import argparse
 import getpass
 import json
 import logging
+import multiprocessing
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from smime_archiver import __version__, i18n
-from smime_archiver.archive import MessageRecord
+from smime_archiver.archive import MessageRecord, recipient_from_json
 from smime_archiver.errors import ArchiverError, KeyFileError, OutputError, UsageError
 from smime_archiver.i18n import _, ngettext
 from smime_archiver.model import KeyDescription, Status
+from smime_archiver.parallel import RecordingPasswords, default_jobs
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +56,42 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true",
                         help=_("show each message and technical details"))
     parser.add_argument("-q", "--quiet", action="store_true", help=_("only show errors"))
+    parser.add_argument("--log", metavar="FILE",
+                        help=_("also write a log of the run to FILE (never passwords or "
+                               "message texts)"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     export = sub.add_parser("export", help=_("decrypt mailboxes and write one PDF per message"))
-    export.add_argument("--key", "-k", action="append", default=[], metavar="FILE",
-                        help=_("a key file (.p12/.pfx, PEM or DER key, certificate); repeat "
-                               "for several"))
-    export.add_argument("--password-file", metavar="FILE",
-                        help=_("a file with one password per line, each tried on each key "
-                               "file"))
+    _add_key_options(export)
     export.add_argument("--out", "-o", required=True, metavar="DIR",
-                        help=_("output folder for the PDFs and report.json"))
+                        help=_("output folder for the PDFs, report.json and report.csv"))
+    _add_jobs_option(export)
+    export.add_argument("--resume", action="store_true",
+                        help=_("continue an interrupted export into the same output folder: "
+                               "messages already archived there are skipped"))
+    export.add_argument("--eml", action="store_true",
+                        help=_("also write each decrypted message as an .eml file"))
+    export.add_argument("--attachments", action="store_true",
+                        help=_("also write each message's attachments into a folder beside "
+                               "its PDF"))
+    export.add_argument("--dedupe", action="store_true",
+                        help=_("archive a message found in several mailboxes (same "
+                               "Message-ID and content) only once; the report points the "
+                               "copies at the first one"))
+    _add_output_options(export)
     export.add_argument("inputs", nargs="+", metavar="INPUT",
                         help=_("mbox files, Maildir folders, folders of messages, message "
                                "files"))
+
+    inspect = sub.add_parser("inspect", help=_("list messages and their encryption without "
+                                               "writing PDFs"))
+    _add_key_options(inspect)
+    _add_jobs_option(inspect)
+    inspect.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    _add_output_options(inspect)
+    inspect.add_argument("inputs", nargs="+", metavar="INPUT",
+                         help=_("mbox files, Maildir folders, folders of messages, message "
+                                "files"))
 
     keys = sub.add_parser("keys", help=_("show what is inside key files"))
     keys.add_argument("files", nargs="+", metavar="FILE")
@@ -77,6 +103,46 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", "-o", default="demo-output", metavar="DIR",
                       help=_("where to put the demo files (default: ./demo-output)"))
     return parser
+
+
+def _add_key_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--key", "-k", action="append", default=[], metavar="FILE",
+                        help=_("a key file (.p12/.pfx, PEM or DER key, certificate); repeat "
+                               "for several"))
+    parser.add_argument("--password-file", metavar="FILE",
+                        help=_("a file with one password per line, each tried on each key "
+                               "file"))
+
+
+def _add_jobs_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N",
+                        help=_("worker processes (default: the number of CPUs, {n} here)"
+                               ).format(n=default_jobs()))
+    parser.add_argument("--start-method", choices=("fork", "spawn", "forkserver"),
+                        help=_("how worker processes are started (default: fork on Linux, "
+                               "spawn elsewhere)"))
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: the same options before the command name are not overwritten by defaults
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help=_("show each message and technical details"))
+    parser.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help=_("only show errors"))
+    parser.add_argument("--log", metavar="FILE", default=argparse.SUPPRESS,
+                        help=_("also write a log of the run to FILE (never passwords or "
+                               "message texts)"))
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(_("{value} is not a whole number").format(
+            value=text)) from e
+    if value < 1:
+        raise argparse.ArgumentTypeError(_("must be 1 or more"))
+    return value
 
 
 # --- passwords ------------------------------------------------------------------------------
@@ -142,18 +208,20 @@ class _Console:
 
 
 def _load_keys(files: Sequence[str], password_file: str | None, console: _Console):
+    """Load the key files; returns the key store, the errors and how workers reload them."""
     from smime_archiver.crypto.keyfiles import load_key_files
 
     for f in files:
         if not Path(f).exists():
             raise UsageError(_("Key file {file} does not exist.").format(file=f))
+    recorder = RecordingPasswords(make_password_source(password_file))
     keystore, errors = load_key_files(
-        list(files), make_password_source(password_file),
+        list(files), recorder,
         on_warning=lambda text: console.err(_("Warning: {text}").format(text=text)),
     )
     for error in errors:
         console.err(_("Key file problem: {text}").format(text=error.message))
-    return keystore, errors
+    return keystore, errors, recorder.reload(files)
 
 
 def format_key(desc: KeyDescription) -> list[str]:
@@ -184,7 +252,7 @@ def format_key(desc: KeyDescription) -> list[str]:
 
 
 def cmd_keys(args, console: _Console) -> int:
-    keystore, errors = _load_keys(args.files, args.password_file, console)
+    keystore, errors, _reload = _load_keys(args.files, args.password_file, console)
     if args.json:
         print(json.dumps({
             "keys": [d.to_json() for d in keystore.descriptions()],
@@ -204,61 +272,152 @@ def cmd_keys(args, console: _Console) -> int:
     return EXIT_INCOMPLETE if errors else EXIT_OK
 
 
+def _check_inputs(inputs: Sequence[str]) -> None:
+    for path in inputs:
+        if not Path(path).exists():
+            raise UsageError(_("Input {path} does not exist.").format(path=path))
+
+
+def _interruptible(cancel: threading.Event):
+    """Ctrl-C sets ``cancel`` (the job stops after the messages under way); twice stops."""
+
+    def handler(signum, frame):
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread
+        return None
+    return previous
+
+
 def cmd_export(args, console: _Console) -> int:
-    from smime_archiver.job import JobObserver, JobSpec, run_job
+    from smime_archiver.job import JobObserver, JobProgress, JobSpec, run_job
+    from smime_archiver.progress import Progress
 
     if not args.key:
         raise UsageError(_("Give at least one key file with --key FILE."))
-    for path in args.inputs:
-        if not Path(path).exists():
-            raise UsageError(_("Input {path} does not exist.").format(path=path))
-    keystore, _errors = _load_keys(args.key, args.password_file, console)
+    _check_inputs(args.inputs)
+    keystore, _errors, key_reload = _load_keys(args.key, args.password_file, console)
     if not len(keystore):
         console.err(_("No key could be loaded, so nothing can be decrypted. Check the key files "
                       "and passwords above."))
         return EXIT_FATAL
+    progress = Progress(quiet=console.quiet)
 
-    class Progress(JobObserver):
+    class Observer(JobObserver):
         def message_done(self, record: MessageRecord, done: int) -> None:
+            if console.quiet:
+                return
             where = record.source + (f" {record.locator}" if record.locator else "")
             if record.archived:
-                console.detail(f"[{done}] {record.status.value}: {where} -> {record.pdf}")
+                if console.verbose:
+                    progress.line(f"[{done}] {record.status.value}: {where} -> {record.pdf}")
             else:
-                console.out(f"[{done}] {record.status.value}: {where}: {record.detail}")
+                progress.line(f"[{done}] {record.status.value}: {where}: {record.detail}")
+
+        def job_progress(self, p: JobProgress) -> None:
+            progress.update(p)
 
     spec = JobSpec(
         inputs=tuple(args.inputs),
         out_dir=Path(args.out),
         key_files=tuple(d.to_json() for d in keystore.descriptions()),
+        jobs=args.jobs or default_jobs(),
+        resume=args.resume,
+        write_eml=args.eml,
+        write_attachments=args.attachments,
+        dedupe=args.dedupe,
+        start_method=args.start_method,
+        keep_records=False,
     )
-    result = run_job(spec, keystore, Progress())
-    _print_summary(result, Path(args.out), console)
+    cancel = threading.Event()
+    previous = _interruptible(cancel)
+    try:
+        result = run_job(spec, keystore, Observer(), cancel, key_reload=key_reload)
+    finally:
+        progress.close()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    print_summary(result, Path(args.out), console)
     if result.cancelled:
+        console.err(_("Cancelled. Run the same command with --resume to continue."))
         return EXIT_CANCELLED
     return EXIT_OK if result.complete else EXIT_INCOMPLETE
 
 
-def _print_summary(result, out_dir: Path, console: _Console) -> None:
-    total = len(result.records)
-    archived = sum(1 for r in result.records if r.archived)
+def print_summary(result, out_dir: Path, console: _Console) -> None:
+    """The account at the end of an export: counts, mailboxes, keys, missing certificates."""
+    s = result.summary
+    total = result.total
     console.out(ngettext("Archived {n} of {total} message into {dir}.",
                          "Archived {n} of {total} messages into {dir}.", total).format(
-        n=archived, total=total, dir=out_dir))
+        n=result.archived, total=total, dir=out_dir))
+    if result.resumed:
+        console.out(_("{n} of them were already archived by an earlier run.").format(
+            n=result.resumed))
     for status in Status:
         count = result.count(status)
         if count:
             console.out(f"  {status.value}: {count}")
-    missing: dict[str, int] = {}
-    for r in result.records:
-        if r.status is Status.NO_KEY:
-            for ref in r.recipients:
-                missing[ref.describe()] = missing.get(ref.describe(), 0) + 1
+    if s.get("duplicates"):
+        console.out(_("Copies of the same message archived once: {n}").format(
+            n=s["duplicates"]))
+    per_mailbox = s.get("per_mailbox", {})
+    if len(per_mailbox) > 1 or console.verbose:
+        console.out(_("Per mailbox:"))
+        for box, counts in per_mailbox.items():
+            parts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            console.out(f"  {box}: {parts}")
+    if s.get("keys_used"):
+        console.out(_("Key files and the messages each opened:"))
+        for entry in s["keys_used"]:
+            console.out(_("  {file}: {n}").format(file=entry["key_file"], n=entry["messages"]))
+    missing = s.get("missing_keys", [])
     if missing:
         console.out(_("Messages encrypted to certificates you did not give a key for (add the "
                       "key files from that time):"))
-        for ref, count in missing.items():
-            console.out(f"  {ref}: {count}")
+        for entry in missing:
+            ref = recipient_from_json(entry["recipient"])
+            console.out(f"  {ref.describe()}: {entry['messages']}")
     console.out(_("Report: {path}").format(path=result.report_path))
+
+
+def cmd_inspect(args, console: _Console) -> int:
+    from smime_archiver.crypto.keystore import KeyStore
+    from smime_archiver.inspect import describe, format_text, inspect_inputs
+
+    _check_inputs(args.inputs)
+    if args.key:
+        keystore, _errors, key_reload = _load_keys(args.key, args.password_file, console)
+    else:
+        keystore, key_reload = KeyStore(), None
+    cancel = threading.Event()
+    previous = _interruptible(cancel)
+    count = 0
+    try:
+        if args.json:
+            print("[", end="")
+        for record in inspect_inputs(args.inputs, keystore, jobs=args.jobs or default_jobs(),
+                                     start_method=args.start_method, key_reload=key_reload,
+                                     cancel=cancel):
+            if args.json:
+                text = json.dumps(describe(record), ensure_ascii=False, indent=2)
+                print(("\n" if count == 0 else ",\n") + text, end="")
+            else:
+                for line in format_text(record):
+                    print(line)
+            count += 1
+        if args.json:
+            print("\n]" if count else "]")
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if cancel.is_set():
+        return EXIT_CANCELLED
+    return EXIT_OK
 
 
 def cmd_demo(args, console: _Console) -> int:
@@ -267,7 +426,33 @@ def cmd_demo(args, console: _Console) -> int:
     return run_demo(Path(args.out), console.out)
 
 
+def _setup_logging(verbose: bool, log_file: str | None) -> None:
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO if log_file else logging.WARNING)
+    console_handler = logging.StreamHandler()
+    console_handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    console_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handlers: list[logging.Handler] = [console_handler]
+    if log_file:
+        try:
+            file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as e:
+            raise UsageError(_("The log file {file} cannot be written: {reason}.").format(
+                file=log_file, reason=e.strerror or e)) from e
+        file_handler.setFormatter(logging.Formatter(
+            "%(asctime)s %(processName)s %(levelname)s %(name)s: %(message)s"))
+        handlers.append(file_handler)
+    for old in list(root.handlers):
+        if getattr(old, "_smime_archiver", False):
+            root.removeHandler(old)
+            old.close()
+    for handler in handlers:
+        handler._smime_archiver = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # a frozen (PyInstaller) worker process starts here
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
@@ -286,13 +471,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.lang:
         i18n.set_language(args.lang)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    for name in ("verbose", "quiet"):
+        if not hasattr(args, name):
+            setattr(args, name, False)
+    if not hasattr(args, "log"):
+        args.log = None
+    try:
+        _setup_logging(args.verbose, args.log)
+    except UsageError as e:
+        print(_("Error: {text}").format(text=e.message), file=sys.stderr)
+        return EXIT_USAGE
     console = _Console(args.quiet, args.verbose)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    commands = {"export": cmd_export, "keys": cmd_keys, "demo": cmd_demo}
+    commands = {"export": cmd_export, "inspect": cmd_inspect, "keys": cmd_keys,
+                "demo": cmd_demo}
     try:
         return commands[args.command](args, console)
     except UsageError as e:

@@ -114,15 +114,21 @@ def test_export_archives_every_message_or_says_why(world, tmp_path, monkeypatch,
     assert str(serial) in captured.out
     everything = captured.out + captured.err + (out / "report.json").read_text("utf-8")
     assert PASSWORD not in everything
-    # nothing half-written is left behind
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    # PDFs are in a folder named after the mailbox
+    assert all(m["pdf"].startswith("Indbakke/") for m in msgs[:4])
+    # nothing half-written is left behind: no temporary file anywhere, and the only hidden
+    # entry is the resume journal's folder, holding the journal alone
+    assert not [p for p in out.rglob("*") if p.name.startswith((".partial", ".probe", "w-"))]
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".smime-archiver"]
+    assert [p.name for p in (out / ".smime-archiver").iterdir()] == ["journal.jsonl"]
 
 
 def test_all_archived_exits_zero(world, tmp_path, monkeypatch):
     out = tmp_path / "out"
     assert run(["export", "-k", str(world["p12"]), "-o", str(out), str(world["good"])],
                monkeypatch) == cli.EXIT_OK
-    assert len(list(out.glob("*.pdf"))) == 4
+    assert len(list(out.glob("good/*.pdf"))) == 4
+    assert len(list(out.rglob("*.pdf"))) == 4
 
 
 @pytest.mark.parametrize("form", ["der", "pem", "base64"])
@@ -255,7 +261,7 @@ def test_demo_command(tmp_path, monkeypatch, capsys):
     report = json.loads((tmp_path / "demo" / "pdf" / "report.json").read_text("utf-8"))
     assert [m["status"] for m in report["messages"]] == ["decrypted", "decrypted", "decrypted",
                                                           "plain", "no_key"]
-    pdfs = sorted((tmp_path / "demo" / "pdf").glob("*.pdf"))
+    pdfs = sorted((tmp_path / "demo" / "pdf").rglob("*.pdf"))
     assert len(pdfs) == 4
     assert "Søndergade 7" in pdf_text(tmp_path / "demo" / "pdf" / report["messages"][0]["pdf"])
     signed = report["messages"][2]

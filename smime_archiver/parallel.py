@@ -1,0 +1,287 @@
+"""Worker processes: messages go out in order, outcomes come back in the same order.
+
+:class:`Engine` runs :func:`smime_archiver.work.process_message` for each message, in
+``jobs`` worker processes (or in this process when ``jobs`` is 1), and
+:meth:`Engine.ordered` yields the outcomes in the order the messages were given, so the
+report and the file names do not depend on the number of workers.  At most ``window``
+messages are in flight, so memory stays flat however large the input.
+
+**Keys in the workers.**  Private keys are never pickled
+(:class:`~smime_archiver.model.PrivateKeyEntry` refuses).  With the ``fork`` start
+method (Linux) the workers inherit the parent's key store.  With ``spawn`` or
+``forkserver`` (Windows, macOS, frozen builds) each worker loads the key files again from
+a :class:`KeyReload`: the key file paths and the passwords that were tried on each, which
+reach the worker only through the process pipe that carries its start-up arguments
+(never a file, the command line or the environment).  :class:`RecordingPasswords` wraps
+the password source while the parent loads the key files, to know those passwords.
+
+**A worker that dies** (a crash in a native library, the out-of-memory killer) breaks the
+pool: a new pool is made, the message at the head is tried alone, and if it breaks that
+pool too it is reported as an error; the other messages are tried again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing as mp
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from smime_archiver import i18n
+from smime_archiver.crypto.keystore import KeyStore
+from smime_archiver.crypto.passwords import PasswordSource
+from smime_archiver.errors import ArchiverError
+from smime_archiver.i18n import _
+from smime_archiver.model import RawMail
+from smime_archiver.work import Outcome, WorkOptions, error_record, process_message
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def default_start_method() -> str:
+    """``fork`` where it is safe and available (Linux), else ``spawn``."""
+    if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
+        return "fork"
+    return "spawn"
+
+
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+# --- keys for spawned workers ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyReload:
+    """How a spawned worker loads the same keys: files in order and the passwords tried."""
+
+    files: tuple[str, ...]
+    passwords: dict[str, tuple[str, ...]] = field(repr=False, compare=False)
+
+    def __repr__(self) -> str:  # never show passwords
+        return f"KeyReload({len(self.files)} files)"
+
+    def source(self, key_file: str) -> Iterator[str]:
+        yield from self.passwords.get(key_file, ())
+
+
+class RecordingPasswords:
+    """A password source that remembers, per key file, every password it handed out."""
+
+    def __init__(self, source: PasswordSource):
+        self._source = source
+        self._given: dict[str, list[str]] = {}
+
+    def __call__(self, key_file: str) -> Iterator[str]:
+        given = self._given.setdefault(key_file, [])
+        for password in self._source(key_file):
+            given.append(password)
+            yield password
+
+    def __repr__(self) -> str:
+        return "RecordingPasswords()"
+
+    def reload(self, files: Iterable[str]) -> KeyReload:
+        files = tuple(os.fsdecode(f) for f in files)
+        return KeyReload(files, {f: tuple(self._given.get(f, ())) for f in files})
+
+
+# --- worker side -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Setup:
+    options: WorkOptions
+    language: str
+    keystore: KeyStore | None = None  # fork only: inherited, never pickled
+    reload: KeyReload | None = None  # spawn/forkserver: sent through the pipe
+    expected_keys: int = 0
+    log_level: int = logging.WARNING
+
+
+_worker: dict[str, object] = {}
+
+
+def _init_worker(setup: _Setup) -> None:
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides about Ctrl-C
+    logging.getLogger().setLevel(setup.log_level)
+    i18n.set_language(setup.language)
+    _watch_parent()
+    keystore = setup.keystore
+    problem = None
+    if keystore is None:
+        from smime_archiver.crypto.keyfiles import load_key_files
+
+        reload = setup.reload or KeyReload((), {})
+        keystore, _errors = load_key_files(reload.files, reload.source,
+                                           on_warning=lambda _text: None)
+        if len(keystore) != setup.expected_keys:
+            problem = _("A worker process could load only {n} of the {total} keys from the key "
+                        "files; were they changed or moved during the export? Run the export "
+                        "again.").format(n=len(keystore), total=setup.expected_keys)
+    _worker.update(keystore=keystore, options=setup.options, problem=problem)
+
+
+def _watch_parent() -> None:
+    """End this worker when its parent is gone (killed), instead of waiting forever."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def _work(raw: RawMail) -> Outcome:
+    problem = _worker.get("problem")
+    if problem:
+        return Outcome(error_record(raw, str(problem)), fatal=str(problem))
+    keystore = _worker["keystore"]
+    options = _worker["options"]
+    assert isinstance(keystore, KeyStore) and isinstance(options, WorkOptions)
+    return process_message(raw, keystore, options)
+
+
+# --- parent side -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Slot(Generic[T]):
+    item: T
+    raw: RawMail | None
+    future: Future[Outcome] | None
+
+
+class Engine:
+    """Runs the work of a job; use as a context manager."""
+
+    def __init__(
+        self,
+        *,
+        jobs: int,
+        keystore: KeyStore,
+        options: WorkOptions,
+        start_method: str | None = None,
+        key_reload: KeyReload | None = None,
+        window: int | None = None,
+    ):
+        self.options = options
+        self.keystore = keystore
+        self.method = start_method or default_start_method()
+        self.key_reload = key_reload
+        if jobs > 1 and self.method != "fork" and key_reload is None and len(keystore):
+            log.info("no key reload recipe for %s workers: working in this process", self.method)
+            jobs = 1
+        self.jobs = max(1, jobs)
+        self.window = window or 4 * self.jobs
+        self._pool: ProcessPoolExecutor | None = None
+        self.restarts = 0
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(cancel=exc[0] is not None)
+
+    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        fork = self.method == "fork"
+        setup = _Setup(
+            options=self.options,
+            language=i18n.current_language(),
+            keystore=self.keystore if fork else None,
+            reload=None if fork else (self.key_reload or KeyReload((), {})),
+            expected_keys=len(self.keystore),
+            log_level=logging.getLogger().getEffectiveLevel(),
+        )
+        return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(self.method),
+                                   initializer=_init_worker, initargs=(setup,))
+
+    def _submit(self, raw: RawMail) -> Future[Outcome]:
+        if self.jobs == 1:
+            future: Future[Outcome] = Future()
+            future.set_result(process_message(raw, self.keystore, self.options))
+            return future
+        if self._pool is None:
+            self._pool = self._new_pool(self.jobs)
+        return self._pool.submit(_work, raw)
+
+    def ordered(self, items: Iterable[T],
+                work_of: Callable[[T], RawMail | None]) -> Iterator[tuple[T, Outcome | None]]:
+        """``(item, outcome)`` in the order of ``items``; ``None`` where no work was needed.
+
+        ``work_of(item)`` is called as each item is taken, before the next one.
+        """
+        pending: deque[_Slot[T]] = deque()
+        for item in items:
+            raw = work_of(item)
+            pending.append(_Slot(item, raw, self._submit(raw) if raw is not None else None))
+            while pending and (len(pending) >= self.window or _ready(pending[0])):
+                yield self._resolve(pending)
+        while pending:
+            yield self._resolve(pending)
+
+    def _resolve(self, pending: deque[_Slot[T]]) -> tuple[T, Outcome | None]:
+        slot = pending.popleft()
+        if slot.future is None or slot.raw is None:
+            return slot.item, None
+        try:
+            return slot.item, slot.future.result()
+        except BrokenProcessPool:
+            log.warning("a worker process stopped unexpectedly; starting new ones")
+        outcome = self._alone(slot.raw)
+        self._restart()
+        for other in pending:  # their futures broke with the pool: send them again
+            if other.raw is not None:
+                other.future = self._submit(other.raw)
+        return slot.item, outcome
+
+    def _restart(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
+        self.restarts += 1
+        if self.restarts > 1000:
+            raise ArchiverError(_("Worker processes keep stopping unexpectedly; the export "
+                                  "was ended. Run it again with --jobs 1 to find the message "
+                                  "that causes it."))
+
+    def _alone(self, raw: RawMail) -> Outcome:
+        """Run one message in a pool of its own, to tell whether it is the one that kills."""
+        self._restart()
+        pool = self._new_pool(1)
+        try:
+            return pool.submit(_work, raw).result()
+        except BrokenProcessPool:
+            log.warning("message %s %s stops the worker process", raw.source, raw.locator)
+            return Outcome(error_record(raw, _(
+                "The worker process stopped while processing this message (a crash in a "
+                "library or not enough memory); the other messages were archived. Please "
+                "report it.")))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def close(self, cancel: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=cancel)
+            self._pool = None
+
+
+def _ready(slot: _Slot) -> bool:
+    return slot.future is None or slot.future.done()

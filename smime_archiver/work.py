@@ -1,0 +1,211 @@
+"""One message's work, wherever it runs (the job's process or a worker process).
+
+:func:`process_message` takes every S/MIME layer off a message, renders its PDF and
+writes the files it produces (PDF, and with the options the decrypted ``.eml`` and the
+attachments) under temporary names in the job's temporary folder.  It never chooses a
+final name: the job does that in report order, so names are the same whatever the number
+of workers, and renames the files only after the resume journal holds the message.
+Never raises: every failure is the message's outcome, except a full or unwritable disk,
+which comes back as :attr:`Outcome.fatal` and stops the job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+
+from smime_archiver.archive import MessageRecord, pdf_basename
+from smime_archiver.crypto.keystore import KeyStore
+from smime_archiver.crypto.layers import unwrap_message
+from smime_archiver.errors import ArchiverError
+from smime_archiver.filenames import safe_attachment_name
+from smime_archiver.i18n import _
+from smime_archiver.mime import parse_message
+from smime_archiver.model import (
+    ARCHIVED_STATUSES,
+    MessageView,
+    RawMail,
+    Status,
+    UnwrapResult,
+)
+from smime_archiver.render.pdf import render_pdf
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkOptions:
+    """What to produce for each message; the same for every message of a job."""
+
+    tmp_dir: str | None  # where files are written before the job renames them; None: none
+    eml: bool = False
+    attachments: bool = False
+
+
+@dataclass
+class Outcome:
+    """What became of one message, and its files under temporary names."""
+
+    record: MessageRecord
+    base: str | None = None  # the name's stem before collisions are resolved
+    pdf_tmp: str | None = None
+    eml_tmp: str | None = None
+    attachments: list[tuple[str, str]] = field(default_factory=list)  # (file name, temp)
+    fatal: str | None = None  # a translated text: the output cannot be written
+
+    def temporaries(self) -> list[str]:
+        return [p for p in (self.pdf_tmp, self.eml_tmp, *(t for _n, t in self.attachments)) if p]
+
+    def discard(self) -> None:
+        for path in self.temporaries():
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+@dataclass(frozen=True)
+class OpenedMessage:
+    raw: RawMail
+    result: UnwrapResult
+    view: MessageView | None  # None when not even the headers could be read
+
+
+def open_message(raw: RawMail, keystore: KeyStore) -> OpenedMessage:
+    """Take every S/MIME layer off one message and build its view; never raises."""
+    result = unwrap_message(raw.data, keystore)
+    try:
+        view = parse_message(result.message)
+    except Exception as e:
+        log.debug("could not parse message %s %s", raw.source, raw.locator, exc_info=True)
+        view = None
+        if result.status in ARCHIVED_STATUSES:
+            result = UnwrapResult(
+                message=result.message,
+                status=Status.ERROR,
+                detail=_("The message could not be read after opening it ({error}).").format(
+                    error=type(e).__name__
+                ),
+                layers=result.layers,
+            )
+    return OpenedMessage(raw, result, view)
+
+
+def record_of(opened: OpenedMessage) -> MessageRecord:
+    raw, result, view = opened.raw, opened.result, opened.view
+    return MessageRecord(
+        source=raw.source,
+        index=raw.index,
+        locator=raw.locator,
+        offset=raw.offset,
+        status=result.status,
+        detail=result.detail,
+        message_id=view.message_id if view else "",
+        subject=view.subject if view else "",
+        date=(view.date.isoformat() if view and view.date else (view.date_text if view else "")),
+        sender=view.sender if view else "",
+        signatures=[s.to_json() for s in result.signatures],
+        encryption=encryption_json(result),
+        recipients=list(result.recipients),
+        oid=result.oid,
+    )
+
+
+def encryption_json(result: UnwrapResult) -> dict | None:
+    layers = result.encryption
+    if not layers:
+        return None
+    first = layers[0]
+    return {
+        "content_algorithm": first.content_algorithm,
+        "key_algorithm": first.key_algorithm,
+        "key_file": first.key_source,
+        "key_subject": first.key_subject,
+        "recipient": first.recipient.to_json(),
+        "layers": [info.to_json() for info in layers],
+    }
+
+
+def error_record(raw: RawMail, detail: str) -> MessageRecord:
+    return MessageRecord(raw.source, raw.index, raw.locator, Status.ERROR, detail,
+                         offset=raw.offset)
+
+
+def process_message(raw: RawMail, keystore: KeyStore, options: WorkOptions) -> Outcome:
+    """Open, render and write one message (see the module docstring); never raises."""
+    try:
+        return _process(raw, keystore, options)
+    except ArchiverError as e:
+        return Outcome(error_record(raw, e.message))
+    except Exception as e:
+        log.debug("unexpected error for %s %s", raw.source, raw.locator, exc_info=True)
+        return Outcome(error_record(raw, _(
+            "Unexpected error while processing this message ({error}). Please report it; "
+            "the other messages were archived.").format(error=type(e).__name__)))
+
+
+def _process(raw: RawMail, keystore: KeyStore, options: WorkOptions) -> Outcome:
+    opened = open_message(raw, keystore)
+    record = record_of(opened)
+    result, view = opened.result, opened.view
+    renderable = view is not None and (result.status in ARCHIVED_STATUSES or result.problems)
+    if options.tmp_dir is None or view is None or not renderable:
+        return Outcome(record)
+    try:
+        pdf = render_pdf(view, result, raw)
+    except Exception as e:
+        log.debug("rendering failed for %s %s", raw.source, raw.locator, exc_info=True)
+        record.status = Status.ERROR
+        record.detail = _("The message was opened but the PDF could not be made ({error}: "
+                          "{reason}).").format(error=type(e).__name__, reason=e)
+        return Outcome(record)
+    outcome = Outcome(record, base=pdf_basename(view.date, view.sender, view.subject))
+    try:
+        outcome.pdf_tmp = write_temp(options.tmp_dir, pdf)
+        del pdf
+        if options.eml and result.status in ARCHIVED_STATUSES:
+            outcome.eml_tmp = write_temp(options.tmp_dir, result.message)
+        if options.attachments:
+            for name, part in zip(attachment_names(view), view.attachments, strict=True):
+                outcome.attachments.append((name, write_temp(options.tmp_dir, part.data)))
+    except OSError as e:
+        outcome.discard()
+        return Outcome(record, fatal=_(
+            "Could not write into the output folder: {reason}. Check free disk space and "
+            "permissions, then run the export again with --resume to continue where it "
+            "stopped.").format(reason=e.strerror or e))
+    return outcome
+
+
+def attachment_names(view: MessageView) -> list[str]:
+    """Safe, distinct file names for the message's attachments, in order."""
+    names: list[str] = []
+    taken: set[str] = set()
+    for number, part in enumerate(view.attachments, start=1):
+        name = safe_attachment_name(part.filename, fallback=f"attachment-{number}")
+        stem, dot, ext = name.rpartition(".")
+        if not dot:
+            stem, ext = name, ""
+        candidate, n = name, 2
+        while candidate.casefold() in taken:
+            candidate = f"{stem}_{n}" + (f".{ext}" if ext else "")
+            n += 1
+        taken.add(candidate.casefold())
+        names.append(candidate)
+    return names
+
+
+def write_temp(tmp_dir: str, data: bytes) -> str:
+    """``data`` in a new file of ``tmp_dir``, flushed to disk; returns its path."""
+    fd, path = tempfile.mkstemp(dir=tmp_dir, prefix="w-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+    return path
