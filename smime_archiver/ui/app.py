@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
@@ -14,33 +15,51 @@ from smime_archiver.resources import resource_path
 log = logging.getLogger(__name__)
 
 
-def install_translator(app: QApplication, language: str | None = None) -> str:
-    """Load the Qt catalogue for ``language`` (default: system) and set the core's language."""
-    if language is None:
-        name = QLocale.system().name()
-        language = "da" if name.startswith(("da", "nb", "nn", "no")) else i18n.detect_language()
-    language = i18n.set_language(language)
+def system_language() -> str:
+    """Danish or English from the system locale (Norwegian and Swedish read Danish)."""
+    name = QLocale.system().name()
+    if name.startswith(("da", "nb", "nn", "no", "sv")):
+        return "da"
+    if name.startswith("en"):
+        return "en"
+    return i18n.detect_language()
+
+
+def install_translator(app: QApplication, language: str | None = None,
+                       qm_dir: Path | None = None) -> str:
+    """Load the Qt catalogue for ``language`` (default: the system's) and switch the core too.
+
+    Returns the language used.  Every widget gets a LanguageChange event and words
+    itself anew.
+    """
+    language = i18n.set_language(language or system_language())
     for old in getattr(app, "_smime_translators", []):
         app.removeTranslator(old)
     app._smime_translators = []  # type: ignore[attr-defined]
     if language != "en":
         translator = QTranslator(app)
-        qm = resource_path("translations", f"gui_{language}.qm")
+        folder = qm_dir or getattr(app, "_smime_qm_dir", None) or resource_path("translations")
+        qm = Path(folder) / f"gui_{language}.qm"
         if translator.load(str(qm)):
             app.installTranslator(translator)
             app._smime_translators.append(translator)  # type: ignore[attr-defined]
         else:
-            log.warning("GUI translation %s not found; run the build to make it", qm)
+            log.warning("GUI translation %s not found; run scripts/setup.sh to build it", qm)
     return language
 
 
 def main(argv: list[str] | None = None) -> int:
+    from smime_archiver.secrets import PasswordVault
+    from smime_archiver.settings import SettingsStore
     from smime_archiver.ui.main_window import MainWindow
 
+    logging.basicConfig(level=logging.WARNING)
     app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
+    assert isinstance(app, QApplication)
     app.setApplicationName("smime-archiver")
-    install_translator(app)
-    window = MainWindow()
+    store = SettingsStore()
+    install_translator(app, store.load().language or None)
+    window = MainWindow(store, PasswordVault())
     window.show()
     return app.exec()
 

@@ -1,224 +1,570 @@
-"""A first, small main window: key files, mailboxes, output folder, export with progress.
+"""The main window: key files, mail, the message table with preview, and the export.
 
-The full desktop app (message table, preview, settings, keyring) comes with the
-GUI issue; this window already drives the real engine on a worker thread.
+Everything slow runs off the UI thread: key files on a small thread pool
+(:mod:`.tasks`), the scan on a :class:`~.scan.ScanThread`, previews on a
+:class:`~.preview.PreviewThread`, the export on an :class:`~.worker.ExportWorker`.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import logging
+from collections import Counter
 from pathlib import Path
 
-from PySide6.QtCore import QThread, Slot
+from PySide6.QtCore import QByteArray, QEvent, QItemSelection, Qt, QThread, Signal, Slot
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
+    QApplication,
+    QComboBox,
     QHBoxLayout,
-    QInputDialog,
+    QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
     QMainWindow,
     QMessageBox,
-    QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from smime_archiver.crypto.keyfiles import load_key_file, load_key_files
-from smime_archiver.errors import KeyFileError, WrongPasswordError
-from smime_archiver.job import JobResult, JobSpec
-from smime_archiver.ui.worker import ExportWorker
+from smime_archiver.archive import MessageRecord
+from smime_archiver.job import JobResult, OpenedMessage
+from smime_archiver.model import Status
+from smime_archiver.render.status import status_label
+from smime_archiver.secrets import PasswordVault
+from smime_archiver.settings import Settings, SettingsStore
+from smime_archiver.ui.explain import CertificateBook, explain
+from smime_archiver.ui.export_panel import ExportPanel
+from smime_archiver.ui.icons import icon
+from smime_archiver.ui.key_panel import KeyPanel
+from smime_archiver.ui.message_model import DATE, SUBJECT, MessageFilterProxy, MessageTableModel
+from smime_archiver.ui.places import usual_places
+from smime_archiver.ui.preview import PreviewThread
+from smime_archiver.ui.preview_pane import PreviewPane
+from smime_archiver.ui.rows import MessageRow
+from smime_archiver.ui.scan import ScanThread
+from smime_archiver.ui.source_panel import SourcePanel
+from smime_archiver.ui.summary_dialog import SummaryDialog, open_folder
+from smime_archiver.ui.tasks import TaskRunner
+from smime_archiver.ui.worker import ExportWorker, make_spec
+
+log = logging.getLogger(__name__)
+
+# The status filter's choices: (key, statuses shown or None for all)
+FILTERS: list[tuple[str, frozenset[Status] | None]] = [
+    ("all", None),
+    ("decrypted", frozenset({Status.DECRYPTED})),
+    ("plain", frozenset({Status.PLAIN, Status.SIGNED})),
+    ("no_key", frozenset({Status.NO_KEY})),
+    ("problems", frozenset({Status.CORRUPT, Status.UNSUPPORTED, Status.ERROR})),
+]
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    scan_finished = Signal()
+    preview_shown = Signal()
+    export_finished = Signal(object)  # JobResult
+    summary_shown = Signal(object)  # SummaryDialog
+    language_changed = Signal(str)
+
+    def __init__(self, settings_store: SettingsStore, vault: PasswordVault,
+                 places=usual_places, opener=open_folder) -> None:
         super().__init__()
-        self.setWindowTitle(self.tr("smime-archiver – read your old secure e-mail"))
-        self.resize(760, 560)
-        self._passwords: dict[str, str] = {}  # memory only, for this session
-        self._key_files: list[str] = []
-        self._thread: QThread | None = None
-        self._worker: ExportWorker | None = None
+        self.settings_store = settings_store
+        self.settings: Settings = settings_store.load()
+        self.vault = vault
+        self._opener = opener
+        self.tasks = TaskRunner(self)
+        self.book = CertificateBook()
+        self._generation = 0
+        self._scan: ScanThread | None = None
+        self._old_scans: list[ScanThread] = []
+        self.scanning = False
+        self._preview_token = 0
+        self._export_thread: QThread | None = None
+        self._export_worker: ExportWorker | None = None
+        self.summary: SummaryDialog | None = None
+        self.setWindowIcon(icon("app"))
 
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
+        self.keys = KeyPanel(vault, self.tasks, lambda: self.settings.recent_key_files, self)
+        self.sources = SourcePanel(places, self)
+        self.export_panel = ExportPanel(self)
+        self.export_panel.folder_edit.setText(self.settings.output_folder)
+        self.export_panel.eml_box.setChecked(self.settings.export_eml)
+        self.export_panel.attachments_box.setChecked(self.settings.export_attachments)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.addWidget(self.keys)
+        left_layout.addWidget(self.sources)
+        left_layout.addWidget(self.export_panel)
+        left_layout.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(left.sizeHint().width() + 24)
 
-        layout.addWidget(QLabel(self.tr("1. Key files (your NemID key file, .p12 or .pfx)")))
-        self.key_list = QListWidget()
-        self.key_list.setAccessibleName(self.tr("Key files"))
-        layout.addWidget(self.key_list)
-        self.add_key_button = QPushButton(self.tr("Add key file…"))
-        self.add_key_button.clicked.connect(self.choose_key_file)
-        layout.addWidget(self.add_key_button)
+        self.model = MessageTableModel(self)
+        self.proxy = MessageFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(DATE, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(SUBJECT, QHeaderView.ResizeMode.Stretch)
+        self._size_columns()
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
-        layout.addWidget(QLabel(self.tr("2. Mail to archive (mbox files, folders, messages)")))
-        self.input_list = QListWidget()
-        self.input_list.setAccessibleName(self.tr("Mailboxes"))
-        layout.addWidget(self.input_list)
-        row = QHBoxLayout()
-        self.add_file_button = QPushButton(self.tr("Add mailbox file…"))
-        self.add_file_button.clicked.connect(self.choose_input_file)
-        self.add_folder_button = QPushButton(self.tr("Add folder…"))
-        self.add_folder_button.clicked.connect(self.choose_input_folder)
-        row.addWidget(self.add_file_button)
-        row.addWidget(self.add_folder_button)
-        layout.addLayout(row)
+        self.search_caption = QLabel(self)
+        self.search = QLineEdit(self)
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.search_caption.setBuddy(self.search)
+        self.filter_caption = QLabel(self)
+        self.filter_box = QComboBox(self)
+        self.filter_box.currentIndexChanged.connect(self._filter_changed)
+        self.filter_caption.setBuddy(self.filter_box)
+        bar = QHBoxLayout()
+        bar.addWidget(self.search_caption)
+        bar.addWidget(self.search, 2)
+        bar.addWidget(self.filter_caption)
+        bar.addWidget(self.filter_box, 1)
 
-        layout.addWidget(QLabel(self.tr("3. Output folder for the PDFs")))
-        row = QHBoxLayout()
-        self.out_edit = QLineEdit()
-        self.out_edit.setAccessibleName(self.tr("Output folder"))
-        browse = QPushButton(self.tr("Choose…"))
-        browse.clicked.connect(self.choose_output)
-        row.addWidget(self.out_edit)
-        row.addWidget(browse)
-        layout.addLayout(row)
+        self.welcome = QLabel(self)
+        self.welcome.setWordWrap(True)
+        self.welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.welcome.setTextFormat(Qt.TextFormat.RichText)
+        self.table_stack = QStackedWidget(self)
+        self.table_stack.addWidget(self.welcome)
+        self.table_stack.addWidget(self.table)
+        self.preview = PreviewPane(self._explain_row, self)
+        self.preview.save_folder = lambda: self.export_panel.folder or str(Path.home())
+        self.right_split = QSplitter(Qt.Orientation.Vertical, self)
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(bar)
+        top_layout.addWidget(self.table_stack)
+        self.right_split.addWidget(top)
+        self.right_split.addWidget(self.preview)
+        self.right_split.setStretchFactor(0, 2)
+        self.right_split.setStretchFactor(1, 3)
+        self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_split.addWidget(scroll)
+        self.main_split.addWidget(self.right_split)
+        self.main_split.setStretchFactor(1, 1)
+        self.setCentralWidget(self.main_split)
+        self.status_label = QLabel(self)
+        self.statusBar().addWidget(self.status_label, 1)
 
-        row = QHBoxLayout()
-        self.export_button = QPushButton(self.tr("Export to PDF"))
-        self.export_button.clicked.connect(self.start_export)
-        self.cancel_button = QPushButton(self.tr("Cancel"))
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel_export)
-        row.addWidget(self.export_button)
-        row.addWidget(self.cancel_button)
-        layout.addLayout(row)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setVisible(False)
-        layout.addWidget(self.progress)
-        self.log_view = QPlainTextEdit()
-        self.log_view.setReadOnly(True)
-        self.log_view.setAccessibleName(self.tr("Messages"))
-        layout.addWidget(self.log_view)
-        self.setCentralWidget(central)
+        self.preview_thread = PreviewThread(self)
+        self.preview_thread.opened.connect(self._preview_opened)
+        self.preview_thread.start()
 
-    # --- keys -------------------------------------------------------------------------------
+        self.keys.keys_changed.connect(self._keys_changed)
+        self.keys.key_added.connect(self._remember_key_file)
+        self.sources.sources_changed.connect(self._sources_changed)
+        self.export_panel.export_requested.connect(self.start_export)
+        self.export_panel.cancel_requested.connect(self.cancel_export)
+        self._make_menus()
+        self.retranslate()
+        self._restore_geometry()
+        self._show_table_or_welcome()
 
-    @Slot()
-    def choose_key_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
-            self, self.tr("Choose key file"), str(Path.home()),
-            self.tr("Key files (*.p12 *.pfx *.pem *.key *.der *.crt *.cer *.htm *.html *.txt);;"
-                    "All files (*)"))
-        if path:
-            self.add_key_file(path)
+    # --- menus and texts ------------------------------------------------------------------
 
-    def add_key_file(self, path: str, password: str | None = None) -> bool:
-        """Load ``path``, asking for the password if needed. True when keys were found."""
-        candidates = [password] if password is not None else []
-        for _attempt in range(4):
-            try:
-                result = load_key_file(path, list(candidates))
-            except WrongPasswordError:
-                text, ok = QInputDialog.getText(
-                    self, self.tr("Password"),
-                    self.tr("Password for {file}:").replace("{file}", Path(path).name),
-                    QLineEdit.EchoMode.Password)
-                if not ok:
-                    return False
-                candidates = [text]
-                continue
-            except KeyFileError as e:
-                QMessageBox.warning(self, self.tr("Key file"), e.message)
-                return False
-            if candidates:
-                self._passwords[path] = candidates[0]
-            if path not in self._key_files:
-                self._key_files.append(path)
-            for entry in result.entries:
-                desc = entry.description
-                self.key_list.addItem(f"{Path(path).name}: {desc.subject or desc.key_type}")
-            for warning in result.warnings:
-                self.log(warning)
-            return bool(result.entries)
-        return False
+    def _make_menus(self) -> None:
+        self.file_menu = self.menuBar().addMenu("")
+        self.add_key_action = QAction(icon("key"), "", self)
+        self.add_key_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.add_key_action.triggered.connect(self.keys.choose_key_files)
+        self.add_mailbox_action = QAction(icon("mailbox"), "", self)
+        self.add_mailbox_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.add_mailbox_action.triggered.connect(self.sources.choose_files)
+        self.add_folder_action = QAction(icon("folder"), "", self)
+        self.add_folder_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        self.add_folder_action.triggered.connect(self.sources.choose_folder)
+        self.export_action = QAction(icon("export"), "", self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.triggered.connect(self.start_export)
+        self.quit_action = QAction("", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        for action in (self.add_key_action, self.add_mailbox_action, self.add_folder_action,
+                       self.export_action):
+            self.file_menu.addAction(action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
 
-    # --- inputs and output ------------------------------------------------------------------
+        self.find_action = QAction("", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(lambda: self.search.setFocus())
+        self.addAction(self.find_action)
 
-    @Slot()
-    def choose_input_file(self) -> None:
-        paths, _filter = QFileDialog.getOpenFileNames(self, self.tr("Choose mailbox files"),
-                                                      str(Path.home()))
-        for path in paths:
-            self.input_list.addItem(path)
+        self.settings_menu = self.menuBar().addMenu("")
+        self.language_menu = self.settings_menu.addMenu("")
+        self.language_group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code in ("", "da", "en"):
+            action = QAction("", self, checkable=True)
+            action.setChecked(code == self.settings.language)
+            action.triggered.connect(lambda _c=False, c=code: self.set_language(c))
+            self.language_group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[code] = action
+        self.help_menu = self.menuBar().addMenu("")
+        self.about_action = self.help_menu.addAction("")
+        self.about_action.triggered.connect(self._about)
 
-    @Slot()
-    def choose_input_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, self.tr("Choose a mail folder"),
-                                                str(Path.home()))
-        if path:
-            self.input_list.addItem(path)
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
-    @Slot()
-    def choose_output(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, self.tr("Choose output folder"),
-                                                str(Path.home()))
-        if path:
-            self.out_edit.setText(path)
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("smime-archiver – read your old secure mail"))
+        self.file_menu.setTitle(self.tr("&File"))
+        self.add_key_action.setText(self.tr("Add &key file…"))
+        self.add_mailbox_action.setText(self.tr("Add &mailbox file…"))
+        self.add_folder_action.setText(self.tr("Add mail &folder…"))
+        self.export_action.setText(self.tr("&Save all as PDF…"))
+        self.quit_action.setText(self.tr("&Quit"))
+        self.find_action.setText(self.tr("Search"))
+        self.settings_menu.setTitle(self.tr("&Settings"))
+        self.language_menu.setTitle(self.tr("&Language"))
+        self.language_actions[""].setText(self.tr("Same as the system"))
+        self.language_actions["da"].setText("Dansk")
+        self.language_actions["en"].setText("English")
+        self.help_menu.setTitle(self.tr("&Help"))
+        self.about_action.setText(self.tr("&About smime-archiver"))
+        self.search_caption.setText(self.tr("Sea&rch:"))
+        self.search.setPlaceholderText(self.tr("Sender, subject or date"))
+        self.search.setAccessibleName(self.tr("Search the messages"))
+        self.filter_caption.setText(self.tr("Sho&w:"))
+        self.filter_box.setAccessibleName(self.tr("Show which messages"))
+        texts = {
+            "all": self.tr("All messages"),
+            "decrypted": status_label(Status.DECRYPTED),
+            "plain": self.tr("Not encrypted or only signed"),
+            "no_key": status_label(Status.NO_KEY),
+            "problems": self.tr("Damaged or unreadable"),
+        }
+        current = max(self.filter_box.currentIndex(), 0)
+        self.filter_box.blockSignals(True)
+        self.filter_box.clear()
+        for key, _statuses in FILTERS:
+            self.filter_box.addItem(texts[key])
+        self.filter_box.setCurrentIndex(current)
+        self.filter_box.blockSignals(False)
+        self.table.setAccessibleName(self.tr("Messages"))
+        self.welcome.setText(self.tr(
+            "<h2>Read your old secure mail</h2>"
+            "<p>1. Add your NemID key file (.p12 or .pfx) on the left.</p>"
+            "<p>2. Add your mail: a mailbox file or a mail folder, or click "
+            "“Find my mail”.</p>"
+            "<p>3. Check the list here, then click “Save all as PDF”.</p>"))
+        self.model.retranslate()
+        self._size_columns()
+        self._update_status()
 
-    # --- export -----------------------------------------------------------------------------
+    def _size_columns(self) -> None:
+        metrics = self.table.fontMetrics()
+        pad = metrics.horizontalAdvance("M") * 2
+        self.table.setColumnWidth(DATE, metrics.horizontalAdvance("2013-03-04 10:15") + pad)
+        self.table.setColumnWidth(1, metrics.horizontalAdvance("M") * 16)
+        widest = max(metrics.horizontalAdvance(status_label(s)) for s in Status)
+        self.table.setColumnWidth(3, widest + pad + metrics.height())
+
+    def set_language(self, code: str) -> None:
+        from smime_archiver.ui.app import install_translator
+
+        self.settings.language = code
+        self.settings_store.save(self.settings)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        used = install_translator(app, code or None)
+        self.language_actions[code].setChecked(True)
+        self.retranslate()
+        self.language_changed.emit(used)
+
+    def _about(self) -> None:
+        from smime_archiver import __version__
+
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("About smime-archiver"),
+                          self.tr("smime-archiver {version}\n\nOpens old NemID secure mail "
+                                  "with your own key files and saves it as PDF. Nothing is "
+                                  "sent anywhere.").format(version=__version__),
+                          QMessageBox.StandardButton.Close, self)
+        box.open()
+
+    # --- keys and sources -----------------------------------------------------------------
+
+    def _remember_key_file(self, path: str) -> None:
+        self.settings.add_recent_key_file(path)
+        self.settings_store.save(self.settings)
+
+    def _keys_changed(self) -> None:
+        self.start_scan()
+
+    def _sources_changed(self) -> None:
+        for path in self.sources.sources:
+            if path not in self.settings.recent_sources:
+                self.settings.add_recent_source(path)
+        self.settings_store.save(self.settings)
+        self.start_scan()
+
+    # --- scanning -------------------------------------------------------------------------
+
+    def start_scan(self) -> None:
+        self._stop_scan()
+        self._generation += 1
+        self.model.clear()
+        self.preview.show_empty()
+        self._reset_book()
+        self.keys.set_counts(None)
+        inputs = self.sources.sources
+        self._show_table_or_welcome()
+        if not inputs:
+            self.scanning = False
+            self._update_status()
+            return
+        thread = ScanThread(self._generation, inputs, self.keys.keystore, self)
+        thread.rows_ready.connect(self._rows_ready)
+        thread.scan_done.connect(self._scan_done)
+        thread.scan_failed.connect(self._scan_failed)
+        self._scan = thread
+        self.scanning = True
+        self._update_status()
+        thread.start()
+
+    def _stop_scan(self) -> None:
+        old = self._scan
+        self._scan = None
+        if old is not None:
+            old.cancel()
+            self._old_scans.append(old)
+            old.finished.connect(lambda: self._old_scans.remove(old) if old in self._old_scans
+                                 else None)
+
+    def _reset_book(self) -> None:
+        self.book = CertificateBook()
+        for desc in self.keys.keystore.descriptions():
+            self.book.add_key(desc)
+
+    @Slot(int, object)
+    def _rows_ready(self, generation: int, rows: list[MessageRow]) -> None:
+        if generation != self._generation:
+            return
+        for row in rows:
+            if row.signatures:
+                self.book.add_signatures(row.signatures)
+        self.model.append_rows(rows)
+        self._show_table_or_welcome()
+        self._update_status()
+
+    @Slot(int, bool)
+    def _scan_done(self, generation: int, cancelled: bool) -> None:
+        if generation != self._generation:
+            return
+        self.scanning = False
+        self.model.resort()
+        counts: Counter[str] = Counter()
+        for row in self.model.rows:
+            for source in row.key_sources:
+                counts[source] += 1
+        self.keys.set_counts(dict(counts))
+        self._update_status()
+        self.scan_finished.emit()
+
+    @Slot(int, str)
+    def _scan_failed(self, generation: int, text: str) -> None:
+        if generation != self._generation:
+            return
+        self.scanning = False
+        self._update_status()
+        self.status_label.setText(self.tr("Reading the mail stopped: {error}").format(error=text))
+        self.scan_finished.emit()
+
+    def _show_table_or_welcome(self) -> None:
+        has = self.model.rowCount() > 0 or (self.scanning and bool(self.sources.sources))
+        self.table_stack.setCurrentIndex(1 if has else 0)
+
+    def _update_status(self) -> None:
+        rows = self.model.rows
+        if not rows and not self.scanning:
+            self.status_label.setText(self.tr("No mail added yet."))
+            return
+        counts = Counter(r.status for r in rows)
+        parts = [f"{status_label(s)}: {counts[s]}" for s in Status if counts[s]]
+        total = self.tr("1 message") if len(rows) == 1 else self.tr(
+            "{n} messages").format(n=len(rows))
+        text = total + (" – " + ", ".join(parts) if parts else "")
+        if self.scanning:
+            text = self.tr("Reading your mail… {progress}").format(progress=text)
+        self.status_label.setText(text)
+
+    def _filter_changed(self, index: int) -> None:
+        if 0 <= index < len(FILTERS):
+            self.proxy.set_statuses(FILTERS[index][1])
+
+    # --- preview --------------------------------------------------------------------------
+
+    @Slot(QItemSelection, QItemSelection)
+    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = self.table.selectionModel().selectedRows()
+        row = self.proxy.message_row(indexes[0]) if indexes else None
+        self._preview_token += 1
+        if row is None:
+            self.preview.show_empty()
+            return
+        self.preview.show_loading(row)
+        self.preview_thread.request(self._preview_token, row, self.keys.keystore)
+
+    @Slot(int, object, object)
+    def _preview_opened(self, token: int, row: MessageRow, opened: OpenedMessage | None) -> None:
+        if token != self._preview_token:
+            return
+        if opened is None:
+            self.preview.show_unreadable(row)
+        else:
+            self.preview.show_message(row, opened)
+        self.preview_shown.emit()
+
+    def _explain_row(self, row: MessageRow) -> str:
+        return explain(row.status, row.detail, row.recipients, row.date, self.book,
+                       len(self.keys.keystore) > 0)
+
+    def _explain_record(self, record: MessageRecord) -> str:
+        try:
+            date = dt.datetime.fromisoformat(record.date) if record.date else None
+        except ValueError:
+            date = None
+        return explain(record.status, record.detail, record.recipients, date, self.book,
+                       len(self.keys.keystore) > 0)
+
+    # --- export ---------------------------------------------------------------------------
 
     @Slot()
     def start_export(self) -> None:
-        key_paths = list(self._key_files)
-        inputs = [self.input_list.item(i).text() for i in range(self.input_list.count())]
-        out = self.out_edit.text().strip()
-        if not key_paths or not inputs or not out:
-            QMessageBox.information(self, self.tr("Export"), self.tr(
-                "Add a key file, at least one mailbox and an output folder first."))
+        if self._export_thread is not None:
             return
-        passwords = dict(self._passwords)
-        keystore, errors = load_key_files(
-            key_paths, lambda p: iter([passwords[p]] if p in passwords else []))
-        for error in errors:
-            self.log(error.message)
-        spec = JobSpec(inputs=tuple(inputs), out_dir=Path(out),
-                       key_files=tuple(d.to_json() for d in keystore.descriptions()))
-        self._thread = QThread(self)
-        self._worker = ExportWorker(spec, keystore)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.progress.connect(self.on_progress)
-        self._worker.finished.connect(self.on_finished)
-        self._worker.failed.connect(self.on_failed)
-        self._worker.finished.connect(self._thread.quit)
-        self._worker.failed.connect(self._thread.quit)
-        self.export_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.progress.setVisible(True)
-        self._thread.start()
+        inputs = self.sources.sources
+        if not inputs:
+            self._inform(self.tr("Add your mail first (step 2)."))
+            return
+        if not self.export_panel.folder:
+            self.export_panel.choose_folder()
+        folder = self.export_panel.folder
+        if not folder:
+            return
+        options = self.export_panel.option_values()
+        self.settings.output_folder = folder
+        self.settings.export_eml = options["eml"]
+        self.settings.export_attachments = options["attachments"]
+        self.settings_store.save(self.settings)
+        spec = make_spec(inputs, Path(folder), self.keys.keystore, options)
+        total = 0 if self.scanning else self.model.rowCount()
+        self._export_thread = QThread(self)
+        self._export_worker = ExportWorker(spec, self.keys.keystore)
+        self._export_worker.moveToThread(self._export_thread)
+        self._export_thread.started.connect(self._export_worker.run)
+        self._export_worker.progress.connect(self._export_progress)
+        self._export_worker.job_progress.connect(self.export_panel.set_job_progress)
+        self._export_worker.finished.connect(self._export_done)
+        self._export_worker.failed.connect(self._export_failed)
+        self.export_panel.set_running(True, total)
+        self.export_action.setEnabled(False)
+        self._export_thread.start()
 
     @Slot()
     def cancel_export(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
+        if self._export_worker is not None:
+            self._export_worker.cancel()
+            self.export_panel.set_cancelling()
 
     @Slot(int, object)
-    def on_progress(self, done: int, record) -> None:
-        self.log(self.tr("{n}: {status} – {subject}").replace("{n}", str(done))
-                 .replace("{status}", record.status.value)
-                 .replace("{subject}", record.subject or record.detail))
+    def _export_progress(self, done: int, _record: MessageRecord) -> None:
+        self.export_panel.set_progress(done)
+
+    def _end_export(self) -> None:
+        if self._export_thread is not None:
+            self._export_thread.quit()
+            self._export_thread.wait()
+            self._export_thread.deleteLater()
+        if self._export_worker is not None:
+            self._export_worker.deleteLater()
+        self._export_thread = None
+        self._export_worker = None
+        self.export_panel.set_running(False)
+        self.export_action.setEnabled(True)
 
     @Slot(object)
-    def on_finished(self, result: JobResult) -> None:
-        self._done()
-        archived = sum(1 for r in result.records if r.archived)
-        self.log(self.tr("Done: {archived} of {total} messages archived. Report: {report}")
-                 .replace("{archived}", str(archived)).replace("{total}",
-                                                                str(len(result.records)))
-                 .replace("{report}", str(result.report_path)))
+    def _export_done(self, result: JobResult) -> None:
+        self._end_export()
+        self.summary = SummaryDialog(result, self.export_panel.folder, self._explain_record,
+                                     self, self._opener)
+        self.summary.open()
+        self.summary_shown.emit(self.summary)
+        self.export_finished.emit(result)
 
     @Slot(str)
-    def on_failed(self, text: str) -> None:
-        self._done()
-        QMessageBox.critical(self, self.tr("Export failed"), text)
+    def _export_failed(self, text: str) -> None:
+        self._end_export()
+        box = QMessageBox(QMessageBox.Icon.Critical, self.tr("Saving failed"), text,
+                          QMessageBox.StandardButton.Close, self)
+        box.open()
+        self.export_finished.emit(None)
 
-    def _done(self) -> None:
-        self.export_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-        self.progress.setVisible(False)
+    def _inform(self, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, self.windowTitle(), text,
+                          QMessageBox.StandardButton.Close, self)
+        box.open()
 
-    def log(self, text: str) -> None:
-        self.log_view.appendPlainText(text)
+    # --- geometry and closing -------------------------------------------------------------
+
+    def _restore_geometry(self) -> None:
+        if self.settings.window_geometry:
+            self.restoreGeometry(QByteArray(base64.b64decode(self.settings.window_geometry)))
+        else:
+            self.resize(1200, 760)
+        if self.settings.window_state:
+            self.main_split.restoreState(QByteArray(base64.b64decode(self.settings.window_state)))
+
+    def save_settings(self) -> None:
+        self.settings.window_geometry = base64.b64encode(
+            bytes(self.saveGeometry().data())).decode("ascii")
+        self.settings.window_state = base64.b64encode(
+            bytes(self.main_split.saveState().data())).decode("ascii")
+        self.settings.output_folder = self.export_panel.folder
+        self.settings_store.save(self.settings)
+
+    def shutdown(self) -> None:
+        """Stop every worker (each checks its cancel flag between messages)."""
+        if self._export_worker is not None:
+            self._export_worker.cancel()
+        if self._export_thread is not None:
+            self._export_thread.quit()
+            self._export_thread.wait()
+        self._stop_scan()
+        for thread in list(self._old_scans):
+            thread.wait()
+        self.preview_thread.stop()
+        self.tasks.wait()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        self.shutdown()
+        super().closeEvent(event)

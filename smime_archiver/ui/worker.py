@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from smime_archiver.archive import MessageRecord
 from smime_archiver.crypto.keystore import KeyStore
 from smime_archiver.errors import ArchiverError
-from smime_archiver.job import JobObserver, JobResult, JobSpec, run_job
+from smime_archiver.job import JobObserver, JobProgress, JobResult, JobSpec, run_job
+
+log = logging.getLogger(__name__)
+
+def make_spec(inputs: list[str], out_dir: Path, keystore: KeyStore,
+              options: dict[str, bool]) -> JobSpec:
+    return JobSpec(inputs=tuple(inputs), out_dir=out_dir,
+                   key_files=tuple(d.to_json() for d in keystore.descriptions()),
+                   write_eml=options.get("eml", False),
+                   write_attachments=options.get("attachments", False))
 
 
 class _Observer(JobObserver):
@@ -19,11 +30,15 @@ class _Observer(JobObserver):
     def message_done(self, record: MessageRecord, done: int) -> None:
         self.worker.progress.emit(done, record)
 
+    def job_progress(self, progress: JobProgress) -> None:
+        self.worker.job_progress.emit(progress)
+
 
 class ExportWorker(QObject):
     """Moved to a QThread; ``run`` executes the export there. Never prompts."""
 
     progress = Signal(int, object)  # messages done, MessageRecord
+    job_progress = Signal(object)  # JobProgress (bytes read of the total, once measured)
     finished = Signal(object)  # JobResult
     failed = Signal(str)  # translated error text
 
@@ -41,7 +56,8 @@ class ExportWorker(QObject):
         except ArchiverError as e:
             self.failed.emit(e.message)
             return
-        except Exception as e:
+        except Exception as e:  # shown to the user; the traceback goes to the log
+            log.exception("export failed")
             self.failed.emit(f"{type(e).__name__}: {e}")
             return
         self.finished.emit(result)

@@ -1,0 +1,142 @@
+"""The preview: one message opened on a worker thread and shown offline.
+
+HTML is drawn by a QTextBrowser whose document refuses every resource except the
+message's own ``cid:`` images and inline ``data:`` images: nothing is fetched from the
+network or read from disk, links are not followed.  No QtWebEngine.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import urllib.parse
+from pathlib import Path
+
+from PySide6.QtCore import QThread, QUrl, Signal
+from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtWidgets import QTextBrowser
+
+from smime_archiver.crypto.keystore import KeyStore
+from smime_archiver.job import open_message
+from smime_archiver.model import Attachment
+from smime_archiver.ui.rows import MessageRow
+from smime_archiver.ui.scan import read_back
+
+log = logging.getLogger(__name__)
+
+
+class PreviewThread(QThread):
+    """Opens the most recently requested message; older requests are dropped."""
+
+    opened = Signal(int, object, object)  # token, MessageRow, OpenedMessage | None
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._lock = threading.Condition()
+        self._pending: tuple[int, MessageRow, KeyStore] | None = None
+        self._stopping = False
+        self._cancel = threading.Event()
+
+    def request(self, token: int, row: MessageRow, keystore: KeyStore) -> None:
+        with self._lock:
+            self._pending = (token, row, keystore)
+            self._lock.notify()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            self._cancel.set()
+            self._lock.notify()
+        self.wait()
+
+    def run(self) -> None:
+        while True:
+            with self._lock:
+                while self._pending is None and not self._stopping:
+                    self._lock.wait()
+                if self._stopping:
+                    return
+                assert self._pending is not None
+                token, row, keystore = self._pending
+                self._pending = None
+            try:
+                raw = read_back(row, self._cancel)
+                opened = open_message(raw, keystore) if raw is not None else None
+            except Exception:  # shown as "could not be read again"; the thread goes on
+                log.exception("preview of message %s failed", row.number)
+                opened = None
+            self.opened.emit(token, row, opened)
+
+
+class OfflineBrowser(QTextBrowser):
+    """A QTextBrowser that loads nothing but the message's own inline images."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self._attachments: tuple[Attachment, ...] = ()
+        self.refused: list[str] = []  # URLs that were asked for and not loaded
+
+    def set_message_html(self, html: str, attachments: tuple[Attachment, ...]) -> None:
+        self._attachments = attachments
+        self.refused = []
+        self.document().clear()
+        self.setHtml(html)
+
+    def set_message_text(self, text: str) -> None:
+        self._attachments = ()
+        self.refused = []
+        self.setPlainText(text)
+
+    def loadResource(self, kind: int, url: QUrl | str) -> object:
+        url = QUrl(url) if isinstance(url, str) else url
+        scheme = url.scheme().lower()
+        if kind == QTextDocument.ResourceType.ImageResource.value or kind == \
+                QTextDocument.ResourceType.ImageResource:
+            if scheme == "cid":
+                image = self._cid_image(url)
+                if image is not None:
+                    return image
+            elif scheme == "data":
+                image = _data_image(url.toString())
+                if image is not None:
+                    return image
+        self.refused.append(url.toString())
+        return None
+
+    def _cid_image(self, url: QUrl) -> QImage | None:
+        wanted = urllib.parse.unquote(url.toString()[4:]).strip("<>")
+        for attachment in self._attachments:
+            cid = (attachment.content_id or "").strip("<>")
+            if cid and cid == wanted:
+                image = QImage.fromData(attachment.data)
+                return None if image.isNull() else image
+        return None
+
+
+def _data_image(text: str) -> QImage | None:
+    head, sep, payload = text.partition(",")
+    if not sep or ";base64" not in head.lower():
+        return None
+    try:
+        data = base64.b64decode(payload, validate=False)
+    except ValueError:
+        return None
+    image = QImage.fromData(data)
+    return None if image.isNull() else image
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def save_attachment(attachment: Attachment, path: str | Path) -> None:
+    Path(path).write_bytes(attachment.data)
+
