@@ -1,0 +1,104 @@
+"""Worker processes: order, keys under fork and spawn, a worker that dies."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from smime_archiver import parallel
+from smime_archiver.crypto.keyfiles import load_key_files
+from smime_archiver.model import RawMail, Status
+from smime_archiver.parallel import Engine, KeyReload, RecordingPasswords
+from smime_archiver.work import WorkOptions
+from tests.support import tools
+
+PASSWORD = "Hemmeligt-æøå"
+
+
+@pytest.fixture(scope="module")
+def keys(pki, tmp_path_factory):
+    d = tmp_path_factory.mktemp("par")
+    me = pki.identity("par-me", cn="Åse Parallel")
+    p12 = tools.p12_export(me, d / "nøgle.p12", PASSWORD, legacy=True)
+    messages = []
+    for i in range(12):
+        body = tools.cms_encrypt(f"Content-Type: text/plain\r\n\r\nBesked {i}\r\n".encode(),
+                                 [me], "aes128", smime=True)
+        messages.append(RawMail("box", f"Subject: n{i}\n".encode() + body, index=i,
+                                locator=f"#{i}@{i}"))
+    return {"p12": p12, "messages": messages}
+
+
+def loaded(p12):
+    recorder = RecordingPasswords(lambda _f: iter(["forkert", PASSWORD]))
+    store, errors = load_key_files([p12], recorder)
+    assert not errors and len(store) == 1
+    return store, recorder.reload([p12])
+
+
+def run(engine: Engine, messages):
+    return [(raw.index, out.record.status, out.record.subject)
+            for raw, out in engine.ordered(messages, lambda raw: raw)]
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_outcomes_come_back_in_order_with_the_keys(keys, method):
+    store, reload = loaded(keys["p12"])
+    options = WorkOptions(tmp_dir=None)
+    with Engine(jobs=1, keystore=store, options=options) as inline:
+        expected = run(inline, keys["messages"])
+    with Engine(jobs=3, keystore=store, options=options, start_method=method,
+                key_reload=reload, window=5) as engine:
+        assert run(engine, keys["messages"]) == expected
+    assert [s for _i, s, _subj in expected] == [Status.DECRYPTED] * 12
+    assert [subj for _i, _s, subj in expected] == [f"n{i}" for i in range(12)]
+
+
+def test_items_without_work_keep_their_place(keys):
+    store, _reload = loaded(keys["p12"])
+    items = list(range(6))
+    with Engine(jobs=2, keystore=store, options=WorkOptions(None)) as engine:
+        got = [(i, out is None) for i, out in engine.ordered(
+            items, lambda i: keys["messages"][i] if i % 2 else None)]
+    assert got == [(0, True), (1, False), (2, True), (3, False), (4, True), (5, False)]
+
+
+def test_spawned_workers_without_the_passwords_stop_the_job(keys):
+    store, _reload = loaded(keys["p12"])
+    wrong = KeyReload((str(keys["p12"]),), {str(keys["p12"]): ("forkert",)})
+    with Engine(jobs=2, keystore=store, options=WorkOptions(None), start_method="spawn",
+                key_reload=wrong) as engine:
+        outcome = next(engine.ordered(keys["messages"][:1], lambda raw: raw))[1]
+    assert outcome is not None and outcome.fatal and "0 of the 1 keys" in outcome.fatal
+
+
+def test_spawn_without_a_reload_recipe_works_in_this_process(keys):
+    store, _reload = loaded(keys["p12"])
+    engine = Engine(jobs=4, keystore=store, options=WorkOptions(None), start_method="spawn")
+    assert engine.jobs == 1
+
+
+def test_a_worker_that_dies_costs_only_its_own_message(keys, monkeypatch):
+    store, _reload = loaded(keys["p12"])
+    real = parallel.process_message
+
+    def crash_on_five(raw, keystore, options):
+        if raw.index == 5:
+            os._exit(9)  # as a segfault in a native library would end the process
+        return real(raw, keystore, options)
+
+    monkeypatch.setattr(parallel, "process_message", crash_on_five)  # inherited by fork
+    with Engine(jobs=2, keystore=store, options=WorkOptions(None), start_method="fork",
+                window=4) as engine:
+        got = run(engine, keys["messages"])
+    assert [i for i, _s, _subj in got] == list(range(12))
+    assert [s for _i, s, _subj in got] == [Status.DECRYPTED] * 5 + [Status.ERROR] + \
+        [Status.DECRYPTED] * 6
+
+
+def test_passwords_never_show(keys):
+    _store, reload = loaded(keys["p12"])
+    assert PASSWORD not in repr(reload) and "forkert" not in repr(reload)
+    assert reload.passwords[str(keys["p12"])] == ("forkert", PASSWORD)
+    assert list(reload.source(str(keys["p12"]))) == ["forkert", PASSWORD]
