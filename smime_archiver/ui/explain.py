@@ -21,8 +21,7 @@ from smime_archiver.model import KeyDescription, RecipientRef, SignatureInfo, St
 _CN = re.compile(r"(?:^|, )CN=(.*?)(?=, [A-Za-z][\w.]*=|$)")
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Explain", text)
+translate = QCoreApplication.translate  # lupdate files these texts under "Explain"
 
 
 @dataclass(frozen=True)
@@ -90,8 +89,9 @@ def explain_no_key(recipients: Sequence[RecipientRef], date: dt.datetime | None,
                    book: CertificateBook, keys_loaded: bool) -> str:
     """What to do about a message none of the loaded keys opens."""
     if not keys_loaded:
-        return tr("This mail is encrypted. Add your key file (the .p12 or .pfx file you "
-                  "saved from NemID) to open it.")
+        return translate(
+            "Explain", "This mail is encrypted. Add your key file (the .p12 or .pfx file you "
+            "saved from NemID) to open it.")
     refs = [r for r in recipients if r.kind in ("ktri", "kari")] or list(recipients)
     known = [(r, c) for r in refs if (c := book.find(r)) is not None]
     mine = [(r, c) for r, c in known
@@ -102,11 +102,13 @@ def explain_no_key(recipients: Sequence[RecipientRef], date: dt.datetime | None,
         values = {"year": year, "serial": str(ref.serial), "start": _day(cert.not_before),
                   "end": _day(cert.not_after), "name": common_name_of(cert.subject) or "?"}
         if mine:
-            text = tr("This mail was encrypted to your certificate from {year} (serial "
-                      "{serial}, valid {start} to {end}). Add the key file from that time.")
+            text = translate(
+                "Explain", "This mail was encrypted to your certificate from {year} (serial "
+                "{serial}, valid {start} to {end}). Add the key file from that time.")
         else:
-            text = tr("This mail was encrypted to the certificate of {name} from {year} "
-                      "(serial {serial}). If that was you, add the key file from that time.")
+            text = translate(
+                "Explain", "This mail was encrypted to the certificate of {name} from {year} "
+                "(serial {serial}). If that was you, add the key file from that time.")
         return text.format(**values)
     when = date.strftime("%Y") if date else None
     with_serial = [r for r in refs if r.serial is not None]
@@ -114,18 +116,23 @@ def explain_no_key(recipients: Sequence[RecipientRef], date: dt.datetime | None,
         ref = with_serial[0]
         issuer = common_name_of(ref.issuer) or ref.issuer or "?"
         if ref.issuer in book.issuers_with_keys():
-            text = tr("This mail was encrypted to another certificate from {issuer} "
-                      "(serial {serial}) than the ones in your key files.")
+            text = translate(
+                "Explain", "This mail was encrypted to another certificate from {issuer} "
+                "(serial {serial}) than the ones in your key files.")
         else:
-            text = tr("This mail was encrypted to a certificate from {issuer} (serial "
-                      "{serial}) that none of your key files holds.")
+            text = translate(
+                "Explain", "This mail was encrypted to a certificate from {issuer} (serial "
+                "{serial}) that none of your key files holds.")
         text = text.format(issuer=issuer, serial=ref.serial)
     else:
-        text = tr("This mail was encrypted to a key that none of your key files holds.")
+        text = translate(
+            "Explain", "This mail was encrypted to a key that none of your key files holds.")
     if when:
-        return text + " " + tr("The mail is from {year}: add the key file you had "
-                               "then.").format(year=when)
-    return text + " " + tr("Add your other key files, for example older or newer ones.")
+        return text + " " + translate(
+            "Explain", "The mail is from {year}: add the key file you had then.").format(
+                year=when)
+    return text + " " + translate(
+        "Explain", "Add your other key files, for example older or newer ones.")
 
 
 def explain(status: Status, detail: str, recipients: Sequence[RecipientRef],
@@ -134,11 +141,14 @@ def explain(status: Status, detail: str, recipients: Sequence[RecipientRef],
     if status is Status.NO_KEY:
         return explain_no_key(recipients, date, book, keys_loaded)
     if status is Status.CORRUPT:
-        return tr("This mail is damaged and cannot be read in full: {detail} If you have "
-                  "another copy of this mailbox, try that one.").format(detail=detail)
+        return translate(
+            "Explain", "This mail is damaged and cannot be read in full: {detail} If you "
+            "have another copy of this mailbox, try that one.").format(detail=detail)
     if status is Status.UNSUPPORTED:
-        return tr("This mail uses a kind of encryption the program cannot open yet: "
-                  "{detail}").format(detail=detail)
+        return translate(
+            "Explain", "This mail uses a kind of encryption the program cannot open yet: "
+            "{detail}").format(detail=detail)
     if status is Status.ERROR:
-        return tr("Something went wrong with this mail: {detail}").format(detail=detail)
+        return translate("Explain", "Something went wrong with this mail: {detail}").format(
+            detail=detail)
     return ""

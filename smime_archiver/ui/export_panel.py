@@ -25,6 +25,7 @@ from smime_archiver.ui.icons import icon
 class ExportPanel(QGroupBox):
     export_requested = Signal()
     cancel_requested = Signal()
+    progress_changed = Signal(int)  # messages done
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -135,6 +136,7 @@ class ExportPanel(QGroupBox):
         if self._total:
             self.progress.setValue(done)
         self._show_progress()
+        self.progress_changed.emit(done)
 
     def set_job_progress(self, progress: JobProgress) -> None:
         """Bytes read of the measured total: a steadier base for the time left."""

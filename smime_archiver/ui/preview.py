@@ -8,7 +8,9 @@ network or read from disk, links are not followed.  No QtWebEngine.
 from __future__ import annotations
 
 import base64
+import html
 import logging
+import re
 import threading
 import urllib.parse
 from pathlib import Path
@@ -19,11 +21,13 @@ from PySide6.QtWidgets import QTextBrowser
 
 from smime_archiver.crypto.keystore import KeyStore
 from smime_archiver.job import open_message
-from smime_archiver.model import Attachment
+from smime_archiver.model import Attachment, MessageView
 from smime_archiver.ui.rows import MessageRow
 from smime_archiver.ui.scan import read_back
 
 log = logging.getLogger(__name__)
+
+PART_SCHEME = "part"  # <img src="part:1.2">: an inline image of this message, by MIME path
 
 
 class PreviewThread(QThread):
@@ -103,6 +107,10 @@ class OfflineBrowser(QTextBrowser):
                 image = _data_image(url.toString())
                 if image is not None:
                     return image
+            else:
+                image = self._part_image(url)
+                if image is not None:
+                    return image
         self.refused.append(url.toString())
         return None
 
@@ -111,9 +119,66 @@ class OfflineBrowser(QTextBrowser):
         for attachment in self._attachments:
             cid = (attachment.content_id or "").strip("<>")
             if cid and cid == wanted:
-                image = QImage.fromData(attachment.data)
-                return None if image.isNull() else image
+                return _image(attachment)
         return None
+
+    def _part_image(self, url: QUrl) -> QImage | None:
+        """``part:N`` (our own inline images) or a related part's Content-Location."""
+        text = url.toString()
+        for attachment in self._attachments:
+            if text == f"{PART_SCHEME}:{attachment.part}" or (
+                    attachment.content_location and attachment.content_location == text):
+                return _image(attachment)
+        return None
+
+
+def _image(attachment: Attachment) -> QImage | None:
+    image = QImage.fromData(attachment.data)
+    return None if image.isNull() else image
+
+
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.IGNORECASE | re.DOTALL)
+
+
+def view_html(view: MessageView, depth: int = 0) -> str:
+    """The body in reading order as one HTML document: text, HTML, images, forwarded mail."""
+    parts = view.parts
+    if not parts:
+        if view.body_html:
+            return view.body_html
+        return _text_html(view.body_text)
+    if len(parts) == 1 and parts[0].kind == "html" and depth == 0:
+        return parts[0].text
+    chunks: list[str] = []
+    for part in parts:
+        if part.kind == "text":
+            chunks.append(_text_html(part.text))
+        elif part.kind == "html":
+            m = _BODY.search(part.text)
+            chunks.append(m.group(1) if m else part.text)
+        elif part.kind == "image" and part.attachment is not None:
+            chunks.append(f'<p><img src="{PART_SCHEME}:{html.escape(part.attachment.part)}"></p>')
+        elif part.kind == "message" and part.message is not None and depth < 5:
+            inner = part.message
+            head = "<br>".join(html.escape(x) for x in (inner.sender, inner.subject,
+                                                        inner.date_text) if x)
+            chunks.append(f"<hr><p><i>{head}</i></p>{view_html(inner, depth + 1)}")
+    return "".join(chunks)
+
+
+def _text_html(text: str) -> str:
+    return f'<div style="white-space: pre-wrap;">{html.escape(text)}</div>'
+
+
+def all_attachments(view: MessageView) -> tuple[Attachment, ...]:
+    """Attachments of the message and of forwarded messages inside it (for images)."""
+    found = list(view.attachments)
+    for part in view.parts:
+        if part.kind == "image" and part.attachment is not None:
+            found.append(part.attachment)
+        if part.kind == "message" and part.message is not None:
+            found.extend(all_attachments(part.message))
+    return tuple(found)
 
 
 def _data_image(text: str) -> QImage | None:

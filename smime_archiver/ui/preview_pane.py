@@ -28,7 +28,13 @@ from smime_archiver.job import OpenedMessage
 from smime_archiver.model import ARCHIVED_STATUSES, Attachment
 from smime_archiver.render.status import protection_lines, status_label
 from smime_archiver.ui.icons import icon, status_icon
-from smime_archiver.ui.preview import OfflineBrowser, human_size, save_attachment
+from smime_archiver.ui.preview import (
+    OfflineBrowser,
+    all_attachments,
+    human_size,
+    save_attachment,
+    view_html,
+)
 from smime_archiver.ui.rows import MessageRow
 
 log = logging.getLogger(__name__)
@@ -186,8 +192,9 @@ class PreviewPane(QWidget):
         if not readable:
             self.body.set_message_text(self.tr(
                 "The content of this message could not be opened, so it cannot be shown."))
-        elif view is not None and view.body_html:
-            self.body.set_message_html(view.body_html, view.attachments)
+        elif view is not None and (view.body_html or len(view.parts) > 1 or any(
+                p.kind != "text" for p in view.parts)):
+            self.body.set_message_html(view_html(view), all_attachments(view))
         else:
             self.body.set_message_text(view.body_text if view else "")
 
