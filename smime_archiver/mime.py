@@ -187,6 +187,9 @@ class _Walk:
                                 "an attachment.").format(path=path))
             self._attach(part, path, ctype, _filename(part))
             return
+        if ctype == "message/rfc822":
+            self._message(part, path, shown)
+            return
         if part.is_multipart():
             children = part.get_payload()
             if not isinstance(children, list):
@@ -209,14 +212,6 @@ class _Walk:
             if shown:
                 self.parts.append(BodyPart("text", path or "1", decode_text(part)))
             return
-        if ctype == "message/rfc822":
-            att = self._attach(part, path, ctype, filename or None)
-            inner = part.get_payload()
-            if (shown and isinstance(inner, list) and inner and isinstance(inner[0], Message)
-                    and self.depth < _MAX_MESSAGE_DEPTH):
-                view = _view(inner[0], path or "1", self.depth + 1)
-                self.parts.append(BodyPart("message", path or "1", attachment=att, message=view))
-            return
         is_body = disposition != "attachment" and not filename
         if ctype in ("text/plain", "text/html") and is_body:
             if shown:
@@ -235,6 +230,19 @@ class _Walk:
         att = self._attach(part, path, ctype, filename)
         if shown and ctype.startswith("image/") and disposition != "attachment":
             self.parts.append(BodyPart("image", path or "1", attachment=att))
+
+    def _message(self, part: Message, path: str, shown: bool) -> None:
+        """A forwarded message: kept as an .eml attachment and shown with its own view."""
+        inner = part.get_payload()
+        name = _filename(part)
+        if not name and isinstance(inner, list) and inner and isinstance(inner[0], Message):
+            subject = " ".join(_get(inner[0], "Subject").replace("/", "-").split())[:100]
+            name = f"{subject}.eml" if subject else None
+        att = self._attach(part, path, "message/rfc822", name)
+        if (shown and isinstance(inner, list) and inner and isinstance(inner[0], Message)
+                and self.depth < _MAX_MESSAGE_DEPTH):
+            view = _view(inner[0], path or "1", self.depth + 1)
+            self.parts.append(BodyPart("message", path or "1", attachment=att, message=view))
 
     def _alternative(self, kids: list[tuple[Message, str]], shown: bool, level: int) -> None:
         """Show the richest alternative we can draw (the last one, RFC 2046); keep the files

@@ -11,6 +11,7 @@ font has is written as its code point (``⟨U+1FAE8⟩``), never as an empty box
 from __future__ import annotations
 
 import re
+import struct
 import threading
 import unicodedata
 from xml.sax.saxutils import escape
@@ -20,6 +21,7 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
+from smime_archiver.render.direction import visual
 from smime_archiver.resources import resource_path
 
 SANS = "DejaVuSans"
@@ -84,6 +86,17 @@ def _to_unicode_cmap(fontname: str, subset) -> str:
     return "\n".join(lines)
 
 
+def _fix_trailing_advances(font: TTFont) -> None:
+    """ReportLab keeps the advance of glyphs past ``numberOfHMetrics`` in PDF units (1/1000
+    em) instead of font units, so subsets of fonts that share a trailing advance (DejaVu
+    Sans Mono: every glyph) carry wrong widths, which PDF/A validators reject."""
+    face = font.face
+    count = struct.unpack(">H", face.get_table("hhea")[34:36])[0]
+    if 0 < count < len(face.hmetrics):
+        last = face.hmetrics[count - 1][0]
+        face.hmetrics[count:] = [(last, lsb) for _aw, lsb in face.hmetrics[count:]]
+
+
 def register_fonts() -> None:
     """Register the bundled fonts with ReportLab (idempotent, thread-safe)."""
     global _registered
@@ -95,6 +108,7 @@ def register_fonts() -> None:
         ttfonts.makeToUnicodeCMap = _to_unicode_cmap
         for name, (filename, index) in _FILES.items():
             font = TTFont(name, str(resource_path("fonts", filename)), subfontIndex=index)
+            _fix_trailing_advances(font)
             pdfmetrics.registerFont(font)
             _coverage[name] = frozenset(font.face.charToGlyph)
         addMapping(SANS, 0, 0, SANS)
@@ -109,7 +123,9 @@ def register_fonts() -> None:
             for bold in (0, 1):
                 for italic in (0, 1):
                     addMapping(name, bold, italic, name)
-        pdfmetrics.registerFont(TTFont(SANS_PLAIN, str(resource_path("fonts", "DejaVuSans.ttf"))))
+        plain = TTFont(SANS_PLAIN, str(resource_path("fonts", "DejaVuSans.ttf")))
+        _fix_trailing_advances(plain)
+        pdfmetrics.registerFont(plain)
         _coverage[SANS_PLAIN] = _coverage[SANS]
         for bold in (0, 1):
             for italic in (0, 1):
@@ -180,25 +196,35 @@ def runs(text: str, face: str) -> list[tuple[str | None, str]]:
     return out
 
 
-def markup(text: str, face: str = SANS) -> str:
-    """Paragraph markup for plain ``text`` set in ``face``, with per-character fallback."""
-    text = clean_text(text)
+def markup(text: str, face: str = SANS, *, keep_spaces: bool = False) -> str:
+    """Paragraph markup for plain ``text`` set in ``face``, with per-character fallback.
+
+    ``keep_spaces``: every space is kept (non-breaking), for aligned monospace text.
+    """
+    text = visual(clean_text(text))
+
+    def esc(chunk: str) -> str:
+        chunk = escape(chunk)
+        return chunk.replace(" ", "&nbsp;") if keep_spaces else chunk
+
     if text.isascii():
-        return escape(text)
+        return esc(text)
     parts = []
     for font, chunk in runs(text, face):
         if font == face:
-            parts.append(escape(chunk))
+            parts.append(esc(chunk))
         elif font is None:
             codes = " ".join(f"⟨U+{ord(c):04X}⟩" for c in chunk)
             parts.append(f'<font name="{SANS_PLAIN}" color="#80868b">{codes}</font>')
         else:
-            parts.append(f'<font name="{font}">{escape(chunk)}</font>')
+            parts.append(f'<font name="{font}">{esc(chunk)}</font>')
     return "".join(parts)
 
 
 def string_width(text: str, face: str, size: float) -> float:
-    """Width of ``text`` in points, each run measured in the font that will draw it."""
+    """Width of ``text`` in points, each run measured in the font that will draw it.
+
+    ``text`` is taken as it will be drawn (already in visual order)."""
     total = 0.0
     for font, chunk in runs(clean_text(text), face):
         if font is None:

@@ -1,0 +1,255 @@
+"""The story of one message: title, header block, status panel, body, pictures, attachments.
+
+Forwarded messages (message/rfc822) are drawn inside, indented, with their own headers,
+body and attachments.  Bookmarks (PDF outline) mark the message and its parts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from dataclasses import dataclass, field
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    HRFlowable,
+    Indenter,
+    KeepTogether,
+    Paragraph,
+    Spacer,
+    Table,
+)
+
+from smime_archiver.i18n import _
+from smime_archiver.mime import html_to_text
+from smime_archiver.model import Attachment, MessageView, RawMail, Status, UnwrapResult
+from smime_archiver.render.fonts import MONO, SANS_BOLD, markup
+from smime_archiver.render.html import html_flowables
+from smime_archiver.render.htmltree import count_remote
+from smime_archiver.render.images import IMAGE_TYPES, ImageProblem, image_flowable, placeholder
+from smime_archiver.render.status import protection_lines, status_label
+from smime_archiver.render.styles import FRAME_HEIGHT, FRAME_WIDTH, LIGHT_GREY, styles, table_style
+from smime_archiver.render.text import text_flowables
+
+_STATUS_COLOURS = {
+    Status.DECRYPTED: colors.HexColor("#e6f4ea"),
+    Status.SIGNED: colors.HexColor("#e8f0fe"),
+    Status.PLAIN: colors.HexColor("#f1f3f4"),
+}
+_PROBLEM_COLOUR = colors.HexColor("#fce8e6")
+_NEST_INDENT = 7 * mm
+MAX_OUTLINE_TITLE = 120
+
+
+class Bookmark(Flowable):
+    """An invisible mark that adds a PDF outline entry pointing at where it is drawn."""
+
+    _keys = itertools.count(1)
+
+    def __init__(self, title: str, level: int) -> None:
+        super().__init__()
+        self.key = f"bm{next(Bookmark._keys)}"
+        self.title = " ".join(title.split())[:MAX_OUTLINE_TITLE] or "-"
+        self.level = level
+        self.width = self.height = 0
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv.bookmarkHorizontal(self.key, 0, 0)
+        self.canv.addOutlineEntry(self.title, self.key, self.level, closed=False)
+
+
+@dataclass
+class Options:
+    simple: bool = False  # flatten HTML tables (used when the full layout failed)
+    text_only: bool = False  # draw HTML bodies as plain text (last resort)
+    notes: list[str] = field(default_factory=list)
+
+
+def build_story(view: MessageView, result: UnwrapResult, raw: RawMail,
+                options: Options) -> list[Flowable]:
+    st = styles()
+    subject = view.subject or _("(no subject)")
+    body, notes = message_body(view, options, level=1, width=FRAME_WIDTH)
+    story: list[Flowable] = [
+        Bookmark(subject, 0),
+        Paragraph(markup(subject, SANS_BOLD), st["title"]),
+        header_table(view),
+        Spacer(1, 4 * mm),
+        status_panel(result, view, raw, notes + options.notes),
+    ]
+    story += body
+    return story
+
+
+def message_body(view: MessageView, options: Options, *, level: int,
+                 width: float) -> tuple[list[Flowable], list[str]]:
+    """Flowables for the body, pictures and attachments of ``view``; and notes for the panel."""
+    st = styles()
+    out: list[Flowable] = [Bookmark(_("Message text"), level),
+                           Paragraph(markup(_("Message")), st["section"])]
+    notes: list[str] = list(view.notes)
+    shown_cids: set[str] = set()
+    shown_parts: set[str] = set()
+    remote = 0
+    drawn = 0
+    for part in view.parts:
+        if part.kind == "text":
+            out += text_flowables(part.text, width=width)
+            drawn += 1
+        elif part.kind == "html":
+            remote += count_remote(part.text)
+            if options.text_only:
+                out += text_flowables(html_to_text(part.text), width=width)
+            else:
+                flowables, ctx = html_flowables(part.text, view.attachments, width,
+                                                simple=options.simple)
+                out += flowables
+                shown_cids |= ctx.used_cids
+                notes += ctx.notes
+            drawn += 1
+        elif part.kind == "image" and part.attachment is not None:
+            out += _picture(part.attachment, width)
+            shown_parts.add(part.attachment.part)
+            drawn += 1
+        elif part.kind == "message" and part.message is not None:
+            out += forwarded(part.message, part.part, options, level=level, width=width)
+            drawn += 1
+    if not drawn:
+        out.append(Paragraph(markup(_("(This message has no text.)")), st["quote"]))
+    if remote:
+        notes.append(_("The message refers to {n} item(s) on the internet (pictures, style "
+                       "sheets, fonts or frames). They were not loaded: the archive never "
+                       "fetches anything, so the PDF shows only what the mail itself carried."
+                       ).format(n=remote))
+    pictures = [a for a in view.attachments if _drawable(a) and a.part not in shown_parts
+                and not (a.content_id and a.content_id.lower() in shown_cids)]
+    if pictures:
+        out += [Bookmark(_("Pictures"), level), CondPageBreak(40 * mm),
+                Paragraph(markup(_("Pictures")), st["section"])]
+        for att in pictures:
+            out += _picture(att, width)
+    if view.attachments:
+        out += [Bookmark(_("Attachments"), level), CondPageBreak(30 * mm),
+                Paragraph(markup(_("Attachments")), st["section"]),
+                attachment_table(view.attachments, width)]
+    return out, notes
+
+
+def forwarded(view: MessageView, part: str, options: Options, *, level: int,
+              width: float) -> list[Flowable]:
+    st = styles()
+    title = _("Forwarded message (part {part}): {subject}").format(
+        part=part, subject=view.subject or _("(no subject)"))
+    inner_width = width - _NEST_INDENT
+    body, notes = message_body(view, options, level=level + 1, width=inner_width)
+    out: list[Flowable] = [
+        Spacer(1, 3 * mm),
+        Bookmark(title, level),
+        HRFlowable(width="100%", thickness=0.6, color=LIGHT_GREY, spaceAfter=3),
+        Indenter(left=_NEST_INDENT),
+        Paragraph(markup(title, SANS_BOLD), st["section"]),
+        header_table(view, width=inner_width),
+    ]
+    out += [Paragraph(markup(n), st["note"]) for n in notes]
+    out += body
+    out += [Indenter(left=-_NEST_INDENT),
+            HRFlowable(width="100%", thickness=0.6, color=LIGHT_GREY, spaceBefore=3)]
+    return out
+
+
+def header_table(view: MessageView, *, width: float = FRAME_WIDTH) -> Table:
+    st = styles()
+    rows = []
+    date = view.date.strftime("%Y-%m-%d %H:%M %z") if view.date else view.date_text
+    for label, value in ((_("From"), view.sender), (_("To"), view.to), (_("Cc"), view.cc),
+                         (_("Date"), date), (_("Subject"), view.subject)):
+        if value:
+            rows.append([Paragraph(markup(label), st["label"]),
+                         Paragraph(markup(value), st["value"])])
+    if not rows:
+        rows.append([Paragraph(markup(_("Headers")), st["label"]),
+                     Paragraph(markup(_("(none)")), st["value"])])
+    table = Table(rows, colWidths=[24 * mm, width - 24 * mm], hAlign="LEFT")
+    table.setStyle(table_style([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("TOPPADDING", (0, 0), (-1, -1), 1),
+    ]))
+    return table
+
+
+def status_panel(result: UnwrapResult, view: MessageView, raw: RawMail,
+                 notes: list[str]) -> Table:
+    st = styles()
+    cells: list[Flowable] = [Paragraph(f"<b>{markup(status_label(result.status), SANS_BOLD)}"
+                                       "</b>", st["status"])]
+    lines = protection_lines(result)
+    if raw.note:
+        lines.append(_("Mailbox: {note}").format(note=raw.note))
+    lines += list(dict.fromkeys(notes))
+    cells += [Paragraph(markup(line), st["status"]) for line in lines]
+    table = Table([[cells]], colWidths=[FRAME_WIDTH], hAlign="LEFT")
+    background = _STATUS_COLOURS.get(result.status, _PROBLEM_COLOUR)
+    table.setStyle(table_style([
+        ("BACKGROUND", (0, 0), (-1, -1), background),
+        ("BOX", (0, 0), (-1, -1), 0.5, LIGHT_GREY),
+        ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+        ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+    ]))
+    return table
+
+
+def attachment_table(attachments: tuple[Attachment, ...], width: float) -> Table:
+    st = styles()
+    header = [_("Name"), _("Type"), _("Size"), _("SHA-256"), _("In this PDF")]
+    rows: list[list[object]] = [[Paragraph(markup(h, SANS_BOLD), st["label"]) for h in header]]
+    for att in attachments:
+        digest = hashlib.sha256(att.data).hexdigest()
+        rows.append([
+            Paragraph(markup(att.filename), st["small"]),
+            Paragraph(markup(att.content_type), st["small"]),
+            Paragraph(markup(format_size(att.size)), st["small"]),
+            Paragraph(markup(digest[:32], MONO) + "<br/>" + markup(digest[32:], MONO),
+                      st["small_mono"]),
+            Paragraph(markup(_("embedded in this PDF")), st["small"]),
+        ])
+    fixed = [28 * mm, 15 * mm, 46 * mm, 22 * mm]
+    table = Table(rows, colWidths=[width - sum(fixed), *fixed], repeatRows=1, hAlign="LEFT")
+    table.setStyle(table_style([
+        ("LINEBELOW", (0, 0), (-1, 0), 0.5, LIGHT_GREY),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#eeeeee")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+    ]))
+    return table
+
+
+def format_size(size: int) -> str:
+    if size < 1024:
+        return _("{n} bytes").format(n=size)
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def _drawable(att: Attachment) -> bool:
+    return att.content_type in IMAGE_TYPES and att.size > 0
+
+
+def _picture(att: Attachment, width: float) -> list[Flowable]:
+    st = styles()
+    caption = Paragraph(markup(_("{name} ({type}, {size})").format(
+        name=att.filename, type=att.content_type, size=format_size(att.size))), st["note"])
+    try:
+        image = image_flowable(att.data, width, FRAME_HEIGHT * 0.75)
+    except ImageProblem as e:
+        return [placeholder(_("Picture {label} not shown: {reason}").format(
+            label=att.filename, reason=e))]
+    return [KeepTogether([image, caption])]
