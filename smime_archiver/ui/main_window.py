@@ -106,8 +106,8 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea(self)
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(left.sizeHint().width() + 24)
+        scroll.setMinimumWidth(left.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width() + 4)
 
         self.model = MessageTableModel(self)
         self.proxy = MessageFilterProxy(self)
@@ -135,6 +135,9 @@ class MainWindow(QMainWindow):
         self.search_caption.setBuddy(self.search)
         self.filter_caption = QLabel(self)
         self.filter_box = QComboBox(self)
+        self.filter_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.filter_box.setMinimumContentsLength(12)
         self.filter_box.currentIndexChanged.connect(self._filter_changed)
         self.filter_caption.setBuddy(self.filter_box)
         bar = QHBoxLayout()
@@ -239,7 +242,7 @@ class MainWindow(QMainWindow):
         self.file_menu.setTitle(self.tr("&File"))
         self.add_key_action.setText(self.tr("Add &key file…"))
         self.add_mailbox_action.setText(self.tr("Add &mailbox file…"))
-        self.add_folder_action.setText(self.tr("Add mail &folder…"))
+        self.add_folder_action.setText(self.tr("Add mail fol&der…"))
         self.export_action.setText(self.tr("&Save all as PDF…"))
         self.quit_action.setText(self.tr("&Quit"))
         self.find_action.setText(self.tr("Search"))
@@ -297,6 +300,9 @@ class MainWindow(QMainWindow):
         assert isinstance(app, QApplication)
         used = install_translator(app, code or None)
         self.language_actions[code].setChecked(True)
+        # LanguageChange events are posted; word everything now so the switch is immediate
+        for part in (self.keys, self.sources, self.export_panel, self.preview):
+            part.retranslate()
         self.retranslate()
         self.language_changed.emit(used)
 

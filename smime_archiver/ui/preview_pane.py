@@ -127,11 +127,11 @@ class PreviewPane(QWidget):
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        self.from_caption.setText(self.tr("&From:"))
-        self.to_caption.setText(self.tr("&To:"))
-        self.date_caption.setText(self.tr("&Date:"))
-        self.attachments_label.setText(self.tr("&Attachments:"))
-        self.save_button.setText(self.tr("&Save as…"))
+        self.from_caption.setText(self.tr("From:"))
+        self.to_caption.setText(self.tr("To:"))
+        self.date_caption.setText(self.tr("Date:"))
+        self.attachments_label.setText(self.tr("Attachmen&ts:"))
+        self.save_button.setText(self.tr("Sa&ve as…"))
         self.save_button.setAccessibleName(self.tr("Save the chosen attachment as a file"))
         self.attachment_list.setAccessibleName(self.tr("Attachments"))
         self.body.setAccessibleName(self.tr("Message text"))
