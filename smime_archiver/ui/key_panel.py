@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QPushButton,
@@ -84,13 +83,13 @@ class KeyPanel(QGroupBox):
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
         self.tree = QTreeWidget(self)
-        self.tree.setColumnCount(3)
+        self.tree.setColumnCount(1)
         self.tree.setRootIsDecorated(False)
-        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.tree.header().setStretchLastSection(True)
+        self.tree.setHeaderHidden(True)
+        self.tree.setWordWrap(True)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
-        self.tree.setMinimumHeight(self.fontMetrics().height() * 5)
-        self.tree.setMaximumHeight(self.fontMetrics().height() * 8)
+        self.tree.setMinimumHeight(self.fontMetrics().height() * 4)
+        self.tree.setMaximumHeight(self.fontMetrics().height() * 7)
         layout.addWidget(self.tree)
         self.problem = QLabel(self)
         self.problem.setWordWrap(True)
@@ -136,7 +135,6 @@ class KeyPanel(QGroupBox):
             "Add the key file you saved from NemID (a .p12 or .pfx file). Add all of them "
             "if you have several: each one opens the mail of its own years. You can also "
             "drop key files here."))
-        self.tree.setHeaderLabels([self.tr("Whose key"), self.tr("Valid"), self.tr("Opens")])
         self.tree.setAccessibleName(self.tr("Key files"))
         self.add_button.setText(self.tr("Add &key file…"))
         self.add_button.setAccessibleName(self.tr("Add key file"))
@@ -295,29 +293,34 @@ class KeyPanel(QGroupBox):
         self._fill_tree()
 
     def _fill_tree(self) -> None:
+        """One entry per key: whose it is, the file, its validity and what it opens."""
         self.tree.clear()
         for kf in self.files.values():
             descriptions = kf.descriptions or [e.description for e in kf.result.entries]
-            if not descriptions:
-                item = QTreeWidgetItem([Path(kf.path).name, "", self._opens(kf.path)])
-                item.setData(0, Qt.ItemDataRole.UserRole, kf.path)
-                item.setToolTip(0, kf.path)
-                self.tree.addTopLevelItem(item)
-            for desc in descriptions:
-                who = common_name_of(desc.subject) or self.tr("key without certificate")
-                item = QTreeWidgetItem([f"{who}\n{Path(kf.path).name}", _validity(desc),
-                                        self._opens(kf.path)])
+            for desc in descriptions or [None]:
+                who = (common_name_of(desc.subject) if desc else None) or self.tr(
+                    "key without certificate")
+                lines = [who, Path(kf.path).name]
+                if desc and desc.not_before:
+                    lines.append(self._validity(desc))
+                if self.counts is not None:
+                    lines.append(self._opens(kf.path))
+                item = QTreeWidgetItem(["\n".join(lines)])
                 item.setIcon(0, icon("key"))
                 item.setData(0, Qt.ItemDataRole.UserRole, kf.path)
-                item.setToolTip(0, f"{desc.subject or ''}\n{kf.path}".strip())
+                item.setToolTip(0, f"{desc.subject if desc else ''}\n{kf.path}".strip())
                 self.tree.addTopLevelItem(item)
         self._update_buttons()
 
+    def _validity(self, desc: KeyDescription) -> str:
+        assert desc.not_before is not None and desc.not_after is not None
+        return self.tr("valid {start} – {end}").format(start=f"{desc.not_before:%Y-%m-%d}",
+                                                      end=f"{desc.not_after:%Y-%m-%d}")
+
     def _opens(self, path: str) -> str:
-        if self.counts is None:
-            return "–"
-        n = self.counts.get(path, 0)
-        return self.tr("1 message") if n == 1 else self.tr("{n} messages").format(n=n)
+        n = (self.counts or {}).get(path, 0)
+        return self.tr("opens 1 message") if n == 1 else self.tr(
+            "opens {n} messages").format(n=n)
 
     def selected_path(self) -> str | None:
         items = self.tree.selectedItems()
@@ -377,8 +380,3 @@ class KeyPanel(QGroupBox):
             event.acceptProposedAction()
             self.add_key_files(paths)
 
-
-def _validity(desc: KeyDescription) -> str:
-    if desc.not_before is None or desc.not_after is None:
-        return ""
-    return f"{desc.not_before:%Y-%m-%d} – {desc.not_after:%Y-%m-%d}"

@@ -99,15 +99,20 @@ class MainWindow(QMainWindow):
         self.export_panel.attachments_box.setChecked(self.settings.export_attachments)
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.keys)
         left_layout.addWidget(self.sources)
-        left_layout.addWidget(self.export_panel)
         left_layout.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setMinimumWidth(left.minimumSizeHint().width()
                                + scroll.verticalScrollBar().sizeHint().width() + 4)
+        column = QWidget(self)  # steps 1 and 2 scroll; step 3 stays in view
+        column_layout = QVBoxLayout(column)
+        column_layout.addWidget(scroll, 1)
+        column_layout.addWidget(self.export_panel)
 
         self.model = MessageTableModel(self)
         self.proxy = MessageFilterProxy(self)
@@ -166,7 +171,7 @@ class MainWindow(QMainWindow):
         self.right_split.setStretchFactor(0, 2)
         self.right_split.setStretchFactor(1, 3)
         self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
-        self.main_split.addWidget(scroll)
+        self.main_split.addWidget(column)
         self.main_split.addWidget(self.right_split)
         self.main_split.setStretchFactor(1, 1)
         self.setCentralWidget(self.main_split)
@@ -407,6 +412,7 @@ class MainWindow(QMainWindow):
     def _show_table_or_welcome(self) -> None:
         has = self.model.rowCount() > 0 or (self.scanning and bool(self.sources.sources))
         self.table_stack.setCurrentIndex(1 if has else 0)
+        self.preview.setVisible(has)
 
     def _update_status(self) -> None:
         rows = self.model.rows
@@ -548,6 +554,9 @@ class MainWindow(QMainWindow):
             self.resize(1200, 760)
         if self.settings.window_state:
             self.main_split.restoreState(QByteArray(base64.b64decode(self.settings.window_state)))
+        else:
+            width = self.width()
+            self.main_split.setSizes([width * 3 // 10, width - width * 3 // 10])
 
     def save_settings(self) -> None:
         self.settings.window_geometry = base64.b64encode(

@@ -32,8 +32,7 @@ def test_add_key_file_answering_the_password_dialog(qtbot, window, world, settin
 
     assert len(window.keys.keystore) == 1
     item = window.keys.tree.topLevelItem(0)
-    assert item.text(0).startswith("Karen Ærø Østergård")
-    assert item.text(1) == "2012-03-01 – 2014-03-01"
+    assert item.text(0) == "Karen Ærø Østergård\nnøglefil-2012.p12\nvalid 2012-03-01 – 2014-03-01"
     saved = settings_store.path.read_text(encoding="utf-8")
     assert json.loads(saved)["recent_key_files"] == [str(world["key2012"])]
     assert PASSWORD_2012 not in saved

@@ -38,7 +38,8 @@ def test_statuses_counts_and_filters(qtbot, window, world):
     assert statuses(window) == EXPECTED
     # sorted by date: the first row is the oldest message
     assert window.proxy.message_row(window.proxy.index(0, 0)).subject == "Krypteret 2013"
-    assert window.keys.tree.topLevelItem(0).text(2) == "2 messages"
+    assert window.keys.tree.topLevelItem(0).text(0).endswith(
+        "valid 2012-03-01 – 2014-03-01\nopens 2 messages")
     assert "7 messages" in window.status_label.text()
 
     window.filter_box.setCurrentIndex(3)  # needs another key
@@ -61,8 +62,9 @@ def test_adding_the_other_key_opens_more(qtbot, window, world):
     with qtbot.waitSignal(window.scan_finished, timeout=30000):
         asked.args[0].accept()
     assert statuses(window)["Krypteret 2015"] == "decrypted"
-    opens = sorted(window.keys.tree.topLevelItem(i).text(2) for i in range(2))
-    assert opens == ["1 message", "2 messages"]
+    opens = sorted(window.keys.tree.topLevelItem(i).text(0).rsplit("\n", 1)[1]
+                   for i in range(2))
+    assert opens == ["opens 1 message", "opens 2 messages"]
 
 
 def test_preview_shows_text_status_and_saves_attachments(qtbot, window, world, tmp_path,
