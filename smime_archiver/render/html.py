@@ -51,6 +51,9 @@ from smime_archiver.render.text import quote_class, quote_style
 MAX_TABLE_DEPTH = 3
 MAX_TABLE_CELLS = 3000
 MAX_COLUMNS = 24
+MAX_CELL_CHARS = 5000
+_RUN_PIECE = 1000  # long text nodes are added in pieces of about this many characters ...
+_PARAGRAPH_PIECE = 3000  # ... so that paragraphs can be drawn in pieces of about this size
 _SKIP = frozenset({"col", "colgroup", "wbr"})
 _BLOCK_BREAK = frozenset({"p", "div", "center", "section", "article", "header", "footer",
                           "main", "nav", "aside", "address", "figure", "figcaption", "details",
@@ -106,21 +109,38 @@ class _Builder:
 
     # paragraphs -------------------------------------------------------------------------
     def flush(self) -> None:
-        text = "".join(self.plain)
-        html = "".join(self.buf).strip()
+        runs, plains = self.buf, self.plain
         self.buf, self.plain = [], []
-        if not text.strip() and "<img" not in html:
+        text = "".join(plains)
+        if not text.strip():
             if self.bullet is None:
                 return
-            html = "&nbsp;"
+            runs, plains = ["&nbsp;"], [" "]
         style = self._style()
         if has_rtl(text) and (base_is_rtl(text) or not self.block.pre):
             self.out.append(BidiParagraph(text.strip("\n"), style))
-        else:
-            html = re.sub(r"^(<br/>)+|(<br/>)+$", "", html)
-            cls = quote_class(min(self.block.quote, 8)) if self.block.quote else Paragraph
-            para = cls(html, style, bulletText=self.bullet)
-            self.out.append(para)
+            self.bullet = None
+            return
+        # Very long paragraphs are cut into pieces between runs: ReportLab re-wraps the
+        # rest of a paragraph at every page break, which is quadratic in its length.
+        groups: list[list[str]] = [[]]
+        size = 0
+        for run, plain in zip(runs, plains, strict=True):
+            if size > _PARAGRAPH_PIECE and groups[-1]:
+                groups.append([])
+                size = 0
+            groups[-1].append(run)
+            size += len(plain)
+        cls = quote_class(min(self.block.quote, 8)) if self.block.quote else Paragraph
+        for i, group in enumerate(groups):
+            html = re.sub(r"^(<br/>)+|(<br/>)+$", "", "".join(group).strip())
+            piece_style = style
+            if len(groups) > 1:
+                piece_style = ParagraphStyle(
+                    f"{style.name}-piece", parent=style,
+                    spaceBefore=style.spaceBefore if i == 0 else 0,
+                    spaceAfter=style.spaceAfter if i == len(groups) - 1 else 0)
+            self.out.append(cls(html, piece_style, bulletText=self.bullet if i == 0 else None))
         self.bullet = None
 
     def _style(self) -> ParagraphStyle:
@@ -147,6 +167,12 @@ class _Builder:
                 text = text.lstrip(" ")
             if not text:
                 return
+        if len(text) > _RUN_PIECE and not self.block.pre:
+            cut = text.rfind(" ", _RUN_PIECE // 2, _RUN_PIECE)
+            cut = cut + 1 if cut > 0 else _RUN_PIECE
+            self.add_text(text[:cut], state)
+            self.add_text(text[cut:], state)
+            return
         self.plain.append(text)
         if self.block.pre:
             lines = text.split("\n")
@@ -426,6 +452,14 @@ def _table(node: Node, b: _Builder, state: Inline) -> None:
     if columns <= 1 or b.block.table_depth >= MAX_TABLE_DEPTH or columns > MAX_COLUMNS \
             or cells > MAX_TABLE_CELLS:
         _flatten_table(grid, b, state, columns)
+        return
+    if any(len(cell.text()) > MAX_CELL_CHARS for row in grid for cell in row):
+        # A cell holding pages of text is a layout device, and splitting a table row
+        # across pages again and again is slow: draw the cells one after the other.
+        saved = b.block
+        b.block = replace(saved, table_depth=MAX_TABLE_DEPTH)
+        _flatten_table(grid, b, state, columns)
+        b.block = saved
         return
     width = b.block.width - b.block.indent
     col_widths = _column_widths(node, grid, columns, width)

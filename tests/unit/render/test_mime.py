@@ -101,3 +101,89 @@ def test_raw_8bit_headers_in_utf8_and_cp1252():
     assert view.sender == "Søren <s@example.dk>"
     assert view.subject == "Æble"
     assert dict(view.headers)["Subject"] == "Æble"
+
+
+# --- body parts in reading order -------------------------------------------------------------
+from tests.unit.render import samples  # noqa: E402
+
+
+def test_parts_of_a_mixed_message_in_reading_order():
+    view = parse_message(samples.with_attachments())
+    assert [p.kind for p in view.parts] == ["text"]
+    names = [a.filename for a in view.attachments]
+    assert names == ["årsopgørelse 2012.pdf", "møde.jpg", "gennemsigtig.png", "cmyk.jpg",
+                     "../../evil/../tal.csv", "ødelagt.png"]
+    assert [a.part for a in view.attachments] == ["2", "3", "4", "5", "6", "7"]
+
+
+def test_related_html_root_and_cid_resources():
+    view = parse_message(samples.newsletter())
+    assert [p.kind for p in view.parts] == ["html"]
+    (logo,) = view.attachments
+    assert logo.content_id == "logo@example.dk"
+    assert logo.filename == "logo.png" and logo.data.startswith(b"\x89PNG")
+    assert view.body_html is not None and "cid:logo@example.dk" in view.body_html
+
+
+def test_related_start_parameter_picks_the_root():
+    raw = (b"Subject: r\r\nMIME-Version: 1.0\r\n"
+           b'Content-Type: multipart/related; boundary="R"; start="<root@x>"\r\n\r\n'
+           b"--R\r\nContent-Type: image/gif\r\nContent-ID: <img@x>\r\n\r\nGIF89a\r\n"
+           b"--R\r\nContent-Type: text/html\r\nContent-ID: <root@x>\r\n\r\n<p>rod</p>\r\n"
+           b"--R--\r\n")
+    view = parse_message(raw)
+    assert [(p.kind, p.part) for p in view.parts] == [("html", "2")]
+    assert [a.content_id for a in view.attachments] == ["img@x"]
+    assert view.attachments[0].generated_name and view.attachments[0].filename == "part 1.gif"
+
+
+def test_forwarded_message_becomes_a_nested_view():
+    view = parse_message(samples.forwarded())
+    kinds = [p.kind for p in view.parts]
+    assert kinds == ["text", "message"]
+    nested = view.parts[1].message
+    assert nested is not None
+    assert nested.subject == "Oprindelig besked om boligstøtte"
+    assert nested.sender == "Kommunen <post@kommune.example.dk>"
+    assert "boligstøtte er modtaget" in nested.parts[0].text
+    assert [a.filename for a in nested.attachments] == ["kvittering.bin"]
+    assert nested.attachments[0].part == "2.2"
+    assert view.attachments[0].content_type == "message/rfc822"
+
+
+def test_deeply_nested_multiparts_do_not_recurse_forever():
+    depth = 200
+    raw = b"Subject: deep\r\nMIME-Version: 1.0\r\n"
+    for i in range(depth):
+        raw += f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n'.encode()
+    raw += b"Content-Type: text/plain\r\n\r\ninderst\r\n"
+    for i in reversed(range(depth)):
+        raw += f"--b{i}--\r\n".encode()
+    view = parse_message(raw)
+    assert view.notes  # says that part of it is kept as an attachment
+    assert view.attachments
+
+
+def test_unflow_rfc3676():
+    from smime_archiver.mime import unflow
+
+    text = "Et langt \nafsnit.\n>> Dybt \n>> citat\n>Lavt\n Stuffet\n-- \nSig"
+    assert unflow(text, delsp=False).split("\n") == [
+        "Et langt afsnit.", ">> Dybt citat", "> Lavt", "Stuffet", "-- ", "Sig"]
+    assert unflow("del\xadsp \nlinje", delsp=True) == "del\xadsplinje"
+
+
+def test_charset_supersets_and_utf8_labelled_single_byte():
+    assert decode_bytes("你好".encode("gb18030"), "gb2312") == "你好"
+    assert decode_bytes("①".encode("cp932"), "shift_jis") == "①"
+    assert decode_bytes("한국어".encode("cp949"), "ks_c_5601-1987") == "한국어"
+    assert decode_bytes("Ærø — “x”".encode(), "windows-1252") == "Ærø — “x”"
+    assert decode_bytes("Ærø".encode("cp1252"), "windows-1252") == "Ærø"
+    assert decode_bytes("Привет".encode("koi8-r"), "koi8-r") == "Привет"
+
+
+def test_html_meta_charset_when_mime_has_none():
+    raw = (b"Subject: m\r\nContent-Type: text/html\r\n\r\n"
+           b'<html><head><meta charset="windows-1252"></head><body>\x80 \xe6\xf8\xe5</body>')
+    view = parse_message(raw)
+    assert "€ æøå" in view.parts[0].text
