@@ -146,18 +146,6 @@
         <translation>Tilføj den nøglefil, du gemte fra NemID (en .p12- eller .pfx-fil). Tilføj dem alle, hvis du har flere: Hver af dem åbner beskederne fra sine egne år. Du kan også trække nøglefiler herhen.</translation>
     </message>
     <message>
-        <source>Whose key</source>
-        <translation>Hvis nøgle</translation>
-    </message>
-    <message>
-        <source>Valid</source>
-        <translation>Gyldig</translation>
-    </message>
-    <message>
-        <source>Opens</source>
-        <translation>Åbner</translation>
-    </message>
-    <message>
         <source>Key files</source>
         <translation>Nøglefiler</translation>
     </message>
@@ -226,16 +214,24 @@
         <translation>Nøglefilerne kunne ikke indlæses ({error}).</translation>
     </message>
     <message>
+        <source>no usable key in this file</source>
+        <translation>ingen brugbar nøgle i denne fil</translation>
+    </message>
+    <message>
         <source>key without certificate</source>
         <translation>nøgle uden certifikat</translation>
     </message>
     <message>
-        <source>1 message</source>
-        <translation>1 besked</translation>
+        <source>valid {start} – {end}</source>
+        <translation>gyldig {start} – {end}</translation>
     </message>
     <message>
-        <source>{n} messages</source>
-        <translation>{n} beskeder</translation>
+        <source>opens 1 message</source>
+        <translation>åbner 1 besked</translation>
+    </message>
+    <message>
+        <source>opens {n} messages</source>
+        <translation>åbner {n} beskeder</translation>
     </message>
 </context>
 <context>

@@ -296,10 +296,13 @@ class KeyPanel(QGroupBox):
         """One entry per key: whose it is, the file, its validity and what it opens."""
         self.tree.clear()
         for kf in self.files.values():
-            descriptions = kf.descriptions or [e.description for e in kf.result.entries]
-            for desc in descriptions or [None]:
-                who = (common_name_of(desc.subject) if desc else None) or self.tr(
-                    "key without certificate")
+            descriptions: list[KeyDescription | None] = list(
+                kf.descriptions or [e.description for e in kf.result.entries]) or [None]
+            for desc in descriptions:
+                if desc is None:
+                    who = self.tr("no usable key in this file")
+                else:
+                    who = common_name_of(desc.subject) or self.tr("key without certificate")
                 lines = [who, Path(kf.path).name]
                 if desc and desc.not_before:
                     lines.append(self._validity(desc))
