@@ -10,7 +10,8 @@ PDF/A finishing measured two ways:
 - ``pikepdf``: the baseline PDF re-opened with pikepdf, the same files, XMP and output
   intent added there, and saved again (the alternative we did not pick).
 
-Every variant's output is checked once with pikepdf's PDF/A-3b validator.
+Every variant's output is checked once with pikepdf's PDF/A-3b validator.  Times are the
+best of ``--rounds`` interleaved runs (the least disturbed by other work on the machine).
 
     python bench/render_speed.py            # about half a minute
     python bench/render_speed.py --rounds 50
@@ -108,19 +109,17 @@ def main(argv: list[str] | None = None) -> int:
         def pike(view=view, result=result, raw=raw) -> bytes:
             return _finish_with_pikepdf(bare(view, result, raw), view, result)
 
-        timings = {}
-        checks = {}
-        for variant, fn in (("native", native), ("none", bare), ("pikepdf", pike)):
-            out = fn()  # warm-up, and the output checked below
-            checks[variant] = _valid(out)
-            samples_ms = []
-            for _round in range(args.rounds):
+        variants = (("native", native), ("none", bare), ("pikepdf", pike))
+        checks = {name: _valid(fn()) for name, fn in variants}  # warm-up and check
+        runs: dict[str, list[float]] = {name: [] for name, _fn in variants}
+        for _round in range(args.rounds):  # interleaved, so load changes hit all alike
+            for variant, fn in variants:
                 t0 = time.perf_counter()
                 fn()
-                samples_ms.append((time.perf_counter() - t0) * 1000)
-            timings[variant] = statistics.median(samples_ms)
+                runs[variant].append((time.perf_counter() - t0) * 1000)
+        timings = {name: min(values) for name, values in runs.items()}
         pages = _pages(native())
-        parse_ms = statistics.median(_time(lambda d=data: parse_message(d), args.rounds))
+        parse_ms = min(_time(lambda d=data: parse_message(d), args.rounds))
         rows.append((name, pages, parse_ms, timings, checks))
 
     print(f"\n{'message':24} {'pages':>5} {'parse':>7} {'render+PDF/A':>13} {'msg/s':>7} "

@@ -509,6 +509,7 @@ def _table(node: Node, b: _Builder, state: Inline) -> None:
                   repeatRows=1 if grid and all(c.tag == "th" for c in grid[0]) else 0)
     table.setStyle(table_style(commands))
     b.out.append(_Indented(table, b.block.indent) if b.block.indent else table)
+    b.out.append(Spacer(1, 4))
 
 
 def _cell_flowables(cell: Node, b: _Builder, state: Inline, width: float,
