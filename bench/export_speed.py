@@ -10,7 +10,9 @@ Then it measures, each in fresh processes:
 - **peer**: per message ``openssl cms -decrypt`` with each key file until one opens it
   (J at a time), then the stock converter ``eml2pdf convert_dir -n J`` (PyPI ``eml2pdf``,
   WeasyPrint based, runs offline) on the decrypted messages.  The peer is run on the
-  first --peer-sample messages (it is slow) and its rate computed from those.
+  first --peer-sample messages (it is slow) and its rate computed from those.  The same
+  converter run once per message (``eml2pdf convert_file``, as a shell loop would) is
+  measured on 40 messages too.
 
 For each: messages/s, CPU seconds (user+system of every process), and peak RSS (the
 largest sum over the process tree, sampled every 50 ms, and the largest single process).
@@ -307,6 +309,26 @@ def run_peer(folder: Path, keys: list[dict], sample: int, jobs: int, eml2pdf: st
             "decrypt_wall": decrypt_wall, "opened": opened, "pdfs": made, "count": len(emls)}
 
 
+def run_peer_per_message(folder: Path, jobs: int, eml2pdf: str, sample: int) -> dict:
+    """The same peer, but ``eml2pdf convert_file`` once per message (a shell loop's way)."""
+    dec = sorted((folder / "peer-decrypted").iterdir())[:sample]
+    pdf = folder / "peer-pdf-each"
+    shutil.rmtree(pdf, ignore_errors=True)
+    pdf.mkdir()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+
+    def convert(eml: Path) -> None:
+        subprocess.run([eml2pdf, "convert_file", "-q", str(eml),
+                        str(pdf / (eml.stem + ".pdf"))], capture_output=True)
+
+    with cf.ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(convert, dec))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"wall": time.perf_counter() - start, "count": len(dec),
+            "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)}
+
+
 def mb(n: float) -> str:
     return f"{n / 1024 / 1024:.0f} MB"
 
@@ -314,7 +336,8 @@ def mb(n: float) -> str:
 def show(label: str, count: int, r: dict) -> float:
     rate = count / r["wall"]
     print(f"{label:28} {count:6d} msgs  {r['wall']:7.1f} s  {rate:7.1f} msg/s  "
-          f"CPU {r['cpu']:7.1f} s  peak RSS tree {mb(r['peak_tree'])}, "
+          f"CPU {r['cpu']:7.1f} s ({1000 * r['cpu'] / count:.1f} ms/msg)  "
+          f"peak RSS tree {mb(r['peak_tree'])}, "
           f"one process {mb(r['peak_one'])}")
     return rate
 
@@ -335,6 +358,7 @@ def main() -> None:
     t0 = time.perf_counter()
     keys = make_keys(folder, args.keys)
     box = make_corpus(folder, args.count, keys)
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
     print(f"corpus: {args.count} messages, {mb(box.stat().st_size)} in {box} "
           f"(made in {time.perf_counter() - t0:.0f} s); {args.keys} key files; "
           f"{args.jobs} jobs on {os.cpu_count()} CPUs")
@@ -351,7 +375,12 @@ def main() -> None:
         print(f"{'':28} decrypt stage {peer['decrypt_wall']:.1f} s; opened "
               f"{peer['opened']}/{peer['count']}, {peer['pdfs']} PDFs")
         print(f"ratio (ours / peer messages per second): {ours / rate:.1f}x")
-    print(f"files kept in {folder}")
+        each = run_peer_per_message(folder, args.jobs, args.eml2pdf, 40)
+        each_rate = each["count"] / each["wall"]
+        print(f"{'peer, eml2pdf per message':28} {each['count']:6d} msgs  {each['wall']:7.1f} s  "
+              f"{each_rate:7.1f} msg/s  CPU {each['cpu']:7.1f} s (conversion only; "
+              f"ratio {ours / each_rate:.0f}x)")
+    print(f"files kept in {folder}; load average now {os.getloadavg()[0]:.1f}")
 
 
 def _prefix(box: Path, n: int, folder: Path) -> Path:
