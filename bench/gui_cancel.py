@@ -24,13 +24,17 @@ from PySide6.QtWidgets import QApplication
 
 from smime_archiver.secrets import PasswordVault
 from smime_archiver.settings import SettingsStore
+from smime_archiver.ui.app import share_the_gil
 from smime_archiver.ui.main_window import MainWindow
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    numbers = [a for a in sys.argv[1:] if a.isdigit()]
+    n = int(numbers[0]) if numbers else 1000
     app = QApplication.instance() or QApplication([])
     assert app is not None
+    if "--default-switch-interval" not in sys.argv:
+        share_the_gil()  # as the app's main() does
     work = Path(tempfile.mkdtemp(prefix="gui-cancel-"))
     box = work / "Mange.mbox"
     with box.open("wb") as f:
@@ -48,6 +52,8 @@ def main() -> None:
     def tick() -> None:
         now = time.perf_counter()
         gaps.append(now - last[0])
+        if now - last[0] > 0.2 and "--verbose" in sys.argv:
+            print(f"  gap {1000 * (now - last[0]):.0f} ms at {window.model.rowCount()} rows")
         last[0] = now
 
     timer = QTimer()

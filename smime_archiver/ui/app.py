@@ -48,12 +48,23 @@ def install_translator(app: QApplication, language: str | None = None,
     return language
 
 
+def share_the_gil() -> None:
+    """Let the UI thread in more often while a worker thread runs Python code.
+
+    Qt calls back into Python (model data, filters) many times per repaint; each call
+    waits for the GIL, up to the switch interval (5 ms by default) when the scan or
+    preview thread is busy.  1 ms keeps the window responsive during a long scan.
+    """
+    sys.setswitchinterval(0.001)
+
+
 def main(argv: list[str] | None = None) -> int:
     from smime_archiver.secrets import PasswordVault
     from smime_archiver.settings import SettingsStore
     from smime_archiver.ui.main_window import MainWindow
 
     logging.basicConfig(level=logging.WARNING)
+    share_the_gil()
     app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("smime-archiver")
