@@ -62,6 +62,8 @@ from smime_archiver.work import OpenedMessage, Outcome, WorkOptions, open_messag
 
 log = logging.getLogger(__name__)
 
+BATCH = 64  # messages committed with one journal fsync, at most
+
 __all__ = ["JobObserver", "JobProgress", "JobResult", "JobSpec", "OpenedMessage",
            "open_message", "run_job"]
 
@@ -184,6 +186,8 @@ class _Job:
         self.first_seen: dict[tuple[str, str], Key] = {}
         self.bytes = _BytesRead()
         self.started = time.monotonic()
+        self._batch: list[tuple[_Item, MessageRecord, list[tuple[str, str]]]] = []
+        self._flushed = self.started
 
     def run(self) -> JobResult:
         started = dt.datetime.now(dt.timezone.utc)
@@ -200,8 +204,15 @@ class _Job:
                         start_method=self.spec.start_method, key_reload=self.key_reload
                         ) as engine:
                 for item, outcome in engine.ordered(self._items(), self._work_of):
-                    self._commit(item, outcome)
-                    self._progress(measure.total)
+                    try:
+                        self._commit(item, outcome)
+                    except OutputError:
+                        self._flush(measure.total)  # what was done before stays done
+                        raise
+                    if (len(self._batch) >= BATCH or not engine.head_ready()
+                            or time.monotonic() - self._flushed > 0.5):
+                        self._flush(measure.total)
+                self._flush(measure.total)
         finally:
             measure.stop()
             shutil.rmtree(tmp, ignore_errors=True)
@@ -262,12 +273,13 @@ class _Job:
     # --- committing, in input order -------------------------------------------------------
 
     def _commit(self, item: _Item, outcome: Outcome | None) -> None:
+        """Name the message's files and journal it; the renames wait for :meth:`_flush`."""
         if item.reused is not None:
             record = item.reused
             if record.pdf and not record.duplicate_of:
                 self.names.claim(*stem_of(record.pdf))
             self.result.resumed += 1
-            self._account(item, record)
+            self._batch.append((item, record, []))
             return
         if outcome is not None and outcome.fatal:
             outcome.discard()
@@ -296,17 +308,28 @@ class _Job:
                 record.attachments.append(rel)
                 renames.append((tmp, rel))
         self.journal.append(record, made=self.made)
-        for tmp, rel in renames:
-            target = self.out / rel
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(tmp, target)
-            except OSError as e:
-                raise OutputError(
-                    _("Could not write {file}: {reason}. Check free disk space and "
-                      "permissions, then run the export again with --resume.").format(
-                          file=target, reason=e.strerror or e), source=str(target)) from e
-        self._account(item, record)
+        self._batch.append((item, record, renames))
+
+    def _flush(self, total: int | None) -> None:
+        """Journal to disk (one fsync), then the batch's renames, then tell the observer."""
+        self._flushed = time.monotonic()
+        if not self._batch:
+            return
+        batch, self._batch = self._batch, []
+        self.journal.sync()
+        for item, record, renames in batch:
+            for tmp, rel in renames:
+                target = self.out / rel
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(tmp, target)
+                except OSError as e:
+                    raise OutputError(
+                        _("Could not write {file}: {reason}. Check free disk space and "
+                          "permissions, then run the export again with --resume.").format(
+                              file=target, reason=e.strerror or e), source=str(target)) from e
+            self._account(item, record)
+            self._progress(total)
 
     def _account(self, item: _Item, record: MessageRecord) -> None:
         self.order.append(item.key)

@@ -192,6 +192,7 @@ class Engine:
         self.jobs = max(1, jobs)
         self.window = window or 4 * self.jobs
         self._pool: ProcessPoolExecutor | None = None
+        self._pending: deque[_Slot] = deque()
         self.restarts = 0
 
     def __enter__(self) -> Engine:
@@ -229,6 +230,7 @@ class Engine:
         ``work_of(item)`` is called as each item is taken, before the next one.
         """
         pending: deque[_Slot[T]] = deque()
+        self._pending = pending
         for item in items:
             raw = work_of(item)
             pending.append(_Slot(item, raw, self._submit(raw) if raw is not None else None))
@@ -236,6 +238,10 @@ class Engine:
                 yield self._resolve(pending)
         while pending:
             yield self._resolve(pending)
+
+    def head_ready(self) -> bool:
+        """Whether :meth:`ordered` has an outcome to give without waiting for a worker."""
+        return bool(self._pending) and _ready(self._pending[0])
 
     def _resolve(self, pending: deque[_Slot[T]]) -> tuple[T, Outcome | None]:
         slot = pending.popleft()

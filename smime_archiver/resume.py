@@ -1,8 +1,9 @@
 """The resume journal: what is already archived, safe against a kill at any instant.
 
 ``<out>/.smime-archiver/journal.jsonl`` holds one JSON line per message, appended in
-report order and flushed to disk (``fsync``) before the message's files are renamed to
-their final names.  So at any instant:
+report order and flushed to disk (``fsync``, once for each batch of messages ready
+together) before the messages' files are renamed to their final names.  So at any
+instant:
 
 - a message whose line is complete may still lack its files (killed between the journal
   and the rename): :meth:`Journal.reusable` checks that they exist, else it is done again
@@ -120,16 +121,23 @@ class Journal:
         return record
 
     def append(self, record: MessageRecord, *, made: dict[str, bool]) -> None:
+        """Add a line (to the OS, not yet to the disk: :meth:`sync` before any rename)."""
         line = json.dumps({"v": JOURNAL_VERSION, "made": made, "record": record.to_json()},
                           ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
         try:
             offset = self._out.seek(0, os.SEEK_END)
             self._out.write(line)
             self._out.flush()
-            os.fsync(self._out.fileno())
         except OSError as e:
             raise _journal_error(self.path, e) from e
         self._index[key_of(record)] = (offset, made)
+
+    def sync(self) -> None:
+        """Every line appended so far is on the disk (one fsync for a batch of messages)."""
+        try:
+            os.fsync(self._out.fileno())
+        except OSError as e:
+            raise _journal_error(self.path, e) from e
 
     def close(self) -> None:
         for fh in (self._out, self._in):
