@@ -205,7 +205,8 @@ def markup(text: str, face: str = SANS, *, keep_spaces: bool = False) -> str:
 
     def esc(chunk: str) -> str:
         chunk = escape(chunk)
-        return chunk.replace(" ", "&nbsp;") if keep_spaces else chunk
+        # U+00A0 itself, not "&nbsp;": ReportLab makes a text fragment per entity (slow)
+        return chunk.replace(" ", "\u00a0") if keep_spaces else chunk
 
     if text.isascii():
         return esc(text)

@@ -92,11 +92,16 @@ def render_pdf(view: MessageView, result: UnwrapResult, raw: RawMail) -> bytes:
         try:
             return _render(view, result, raw, options)
         except Exception:
-            if i == len(attempts) - 1 or not view.body_html:
+            if i == len(attempts) - 1 or not _has_html(view):
                 raise
             log.debug("layout attempt %d failed for %s %s", i, raw.source, raw.locator,
                       exc_info=True)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _has_html(view: MessageView) -> bool:
+    return any(p.kind == "html" or (p.message is not None and _has_html(p.message))
+               for p in view.parts)
 
 
 def _render(view: MessageView, result: UnwrapResult, raw: RawMail, options: Options) -> bytes:

@@ -175,7 +175,8 @@ def header_table(view: MessageView, *, width: float = FRAME_WIDTH) -> Table:
     if not rows:
         rows.append([Paragraph(markup(_("Headers")), st["label"]),
                      Paragraph(markup(_("(none)")), st["value"])])
-    table = Table(rows, colWidths=[24 * mm, width - 24 * mm], hAlign="LEFT")
+    # splitInRow: a To line with thousands of recipients continues on the next page
+    table = Table(rows, colWidths=[24 * mm, width - 24 * mm], hAlign="LEFT", splitInRow=1)
     table.setStyle(table_style([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),

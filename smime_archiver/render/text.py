@@ -22,6 +22,9 @@ from smime_archiver.render.styles import FRAME_WIDTH, MONO_CHAR_WIDTH, QUOTE_BAR
 _QUOTE = re.compile(r"^((?:>[ \t]?)+)")
 _ALIGNED = re.compile(r"\S(?: {3,}|\t+)\S|^[ \t]{2,}\S|[\u2500-\u257f]|[-=_+|]{5,}")
 _MAX_LINES_PER_PARAGRAPH = 60  # long blocks are cut into pieces: splitting stays linear
+_MAX_CHARS_PER_PARAGRAPH = 4000
+_PIECE = 1500  # a longer source line is drawn as several lines cut at spaces
+_LONG_WORD = 120  # ... and a longer run without spaces is cut every this many characters
 _BAR_STEP = 7.0
 
 
@@ -71,34 +74,72 @@ def text_flowables(text: str, *, width: float = FRAME_WIDTH) -> list[Flowable]:
         else:
             groups.append((depth, [content]))
     for depth, block in groups:
-        if not block:
-            continue
-        for start in range(0, len(block), _MAX_LINES_PER_PARAGRAPH):
-            out.extend(_block(block[start:start + _MAX_LINES_PER_PARAGRAPH], depth, width))
+        if block:
+            out.extend(_block(block, depth, width))
     return out
 
 
 def _block(lines: list[str], depth: int, width: float) -> list[Flowable]:
+    """One block of lines as paragraphs of at most ``_MAX_LINES_PER_PARAGRAPH`` drawn lines
+    (ReportLab re-wraps the rest of a paragraph at each page break: long ones are slow)."""
     aligned = any(_ALIGNED.search(line) for line in lines)
     base = "mono" if aligned else "body"
     style = quote_style(base, min(depth, 8)) if depth else styles()[base]
     if any(has_rtl(line) for line in lines):
         return [BidiParagraph("\n".join(lines), style)]
+    shown: list[tuple[str, int]] = []  # (markup, characters)
     if aligned:
         per_line = max(20, int((width - style.leftIndent) / MONO_CHAR_WIDTH) - 1)
-        html = "<br/>".join(_mono_line(line, per_line) for line in lines)
+        for line in lines:
+            shown += [(m, per_line) for m in _mono_lines(line, per_line)]
     else:
-        html = "<br/>".join(markup(line) for line in lines)
-    if depth:
-        return [quote_class(min(depth, 8))(html, style)]
-    return [Paragraph(html, style)]
+        for line in lines:
+            shown += [(markup(piece), len(piece)) for piece in _pieces(line)]
+    cls = quote_class(min(depth, 8)) if depth else Paragraph
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for html, chars in shown:
+        if chunks[-1] and (len(chunks[-1]) >= _MAX_LINES_PER_PARAGRAPH
+                           or size + chars > _MAX_CHARS_PER_PARAGRAPH):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(html)
+        size += chars
+    if len(chunks) == 1:
+        return [cls("<br/>".join(chunks[0]), style)]
+    inner = ParagraphStyle(f"{style.name}-cont", parent=style, spaceAfter=0, spaceBefore=0)
+    return [cls("<br/>".join(chunk), style if i == len(chunks) - 1 else inner)
+            for i, chunk in enumerate(chunks)]
 
 
-def _mono_line(line: str, per_line: int) -> str:
+def _pieces(line: str) -> list[str]:
+    """A long line as pieces that wrap cheaply: at most ``_PIECE`` characters, cut at a space;
+    unbroken runs longer than ``_LONG_WORD`` (base64, long URLs) cut every ``_LONG_WORD``."""
+    if len(line) <= _LONG_WORD or (len(line) <= _PIECE and " " in line
+                                   and max(map(len, line.split(" "))) <= _LONG_WORD):
+        return [line]
+    pieces: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        while len(word) > _LONG_WORD:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(word[:_LONG_WORD])
+            word = word[_LONG_WORD:]
+        if current and len(current) + 1 + len(word) > _PIECE:
+            pieces.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def _mono_lines(line: str, per_line: int) -> list[str]:
+    """An aligned line broken every ``per_line`` characters; continuations marked ``↪``."""
     line = line.expandtabs(8)
     pieces = [line[i:i + per_line] for i in range(0, max(len(line), 1), per_line)] or [""]
-    shown = []
-    for i, piece in enumerate(pieces):
-        text = markup(piece, MONO, keep_spaces=True)
-        shown.append(text if i == 0 else "↪" + text)
-    return "<br/>".join(shown)
+    return [("" if i == 0 else "↪") + markup(piece, MONO, keep_spaces=True)
+            for i, piece in enumerate(pieces)]

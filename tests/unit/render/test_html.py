@@ -102,3 +102,29 @@ def test_alternative_shows_html_and_keeps_plain_for_the_gui(render):
 def test_rtl_html_paragraph(render):
     flat = render(_html_message('<p dir="rtl">שלום עולם</p><p>Hej</p>')).text()
     assert "שלום עולם" in flat and "Hej" in flat
+
+
+def test_layout_failure_falls_back_to_simpler_layouts(render, monkeypatch):
+    from smime_archiver.render import story
+
+    real = story.html_flowables
+    calls = []
+
+    def failing(html, attachments, width, *, simple=False):
+        calls.append(simple)
+        if not simple:
+            raise ValueError("cannot split this table")
+        return real(html, attachments, width, simple=simple)
+
+    monkeypatch.setattr(story, "html_flowables", failing)
+    flat = " ".join(render(samples.newsletter()).text().split())
+    assert calls == [False, True]
+    assert "its tables are shown as plain lines" in flat
+    assert "Nyhedsbrev fra Borgerservice" in flat and "627 kr." in flat
+
+    def always_failing(html, attachments, width, *, simple=False):
+        raise ValueError("nothing works")
+
+    monkeypatch.setattr(story, "html_flowables", always_failing)
+    flat = " ".join(render(samples.newsletter()).text().split())
+    assert "shown as plain text" in flat and "Nyhedsbrev fra Borgerservice" in flat

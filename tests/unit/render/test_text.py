@@ -75,3 +75,20 @@ def test_html_only_mail_gets_a_text_body_for_the_gui():
     view = parse_message(msg.as_bytes(policy=SMTP))
     assert view.body_text == "Hej med dig"
     assert [p.kind for p in view.parts] == ["html"]
+
+
+def test_giant_bodies_and_headers_stay_linear_and_complete(render):
+    # thousands of recipients continue on the next page instead of failing the layout
+    to = ", ".join(f"p{i}@example.dk" for i in range(1500))
+    raw = f"Subject: mange\r\nTo: {to}\r\n\r\nkort tekst".encode()
+    flat = " ".join(render(raw).text().split())
+    assert "p0@example.dk" in flat and "p1499@example.dk" in flat and "kort tekst" in flat
+    # one line of 100 000 characters without a space, and an aligned block of 40 000
+    raw = (b"Subject: lang\r\nContent-Type: text/plain\r\n\r\n" + b"a" * 100_000 + b"\r\n\r\n"
+           + b"x\t" * 5000 + b"\r\n")
+    text = render(raw).text()
+    body = [line for line in text.splitlines()
+            if "Source:" not in line and not line.startswith("page ")]
+    squeezed = "".join("".join(body).split())
+    assert "a" * 100_000 in squeezed
+    assert squeezed.count("x") >= 5000
