@@ -173,14 +173,18 @@ class _Builder:
             self.add_text(text[:cut], state)
             self.add_text(text[cut:], state)
             return
-        self.plain.append(text)
         if self.block.pre:
-            lines = text.split("\n")
-            piece = "<br/>".join(markup(line, _face(state, True), keep_spaces=True)
-                                 for line in lines)
-        else:
-            piece = markup(text, _face(state, False))
-        self.buf.append(_wrap(piece, state))
+            # one run per line, so that long <pre> blocks can be drawn in pieces
+            for i, line in enumerate(text.split("\n")):
+                if i:
+                    self.line_break()
+                if line:
+                    self.plain.append(line)
+                    self.buf.append(_wrap(markup(line, _face(state, True), keep_spaces=True),
+                                          state))
+            return
+        self.plain.append(text)
+        self.buf.append(_wrap(markup(text, _face(state, False)), state))
 
     def line_break(self) -> None:
         self.buf.append("<br/>")
