@@ -81,10 +81,15 @@ class RecipientRef:
     key_algorithm: str | None = None  # e.g. "rsaes_pkcs1v15", "rsaes_oaep", "ecdh"
 
     def describe(self) -> str:
+        """Readable and translated: which certificate this recipient names."""
+        from smime_archiver.i18n import _
+
         if self.issuer is not None and self.serial is not None:
-            return f"issuer={self.issuer}, serial={self.serial} (0x{self.serial:x})"
+            return _("issuer {issuer}, serial number {serial} (hex {hex})").format(
+                issuer=self.issuer, serial=self.serial, hex=f"{self.serial:x}"
+            )
         if self.ski:
-            return f"subjectKeyIdentifier={self.ski}"
+            return _("key identifier {ski}").format(ski=self.ski)
         return self.kind
 
     def to_json(self) -> dict[str, Any]:

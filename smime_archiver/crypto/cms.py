@@ -378,8 +378,9 @@ def _content(envelope: Any, auth: bool) -> tuple[ciphers.ContentCipher, bytes, b
     if cipher.aead != auth:
         raise MalformedMessageError(
             _(
-                "The message uses {cipher} in a structure meant for the other kind of cipher: "
-                "it is damaged or was made by a faulty program."
+                "The message uses the cipher {cipher} in the wrong kind of envelope (an "
+                "authenticated cipher such as AES-GCM belongs in AuthEnvelopedData, other ciphers "
+                "in EnvelopedData): it is damaged or was made by a faulty program."
             ).format(cipher=cipher.name)
         )
     if ciphertext is None:

@@ -86,5 +86,6 @@ def unreadable(source: str, reason: str) -> KeyFileError:
 
 def unusable_warning(source: str, key_type: str) -> str:
     return _(
-        "{file} holds a {type} key; this key can sign but cannot decrypt mail, so it is not used."
+        "{file} holds a key of a kind that can sign but cannot decrypt mail ({type}), so it is "
+        "not used."
     ).format(file=source, type=key_type)

@@ -29,6 +29,7 @@ from smime_archiver.crypto import cms
 from smime_archiver.crypto.algorithms import cipher_label
 from smime_archiver.crypto.compressed import decompress_compressed
 from smime_archiver.crypto.keystore import KeyStore
+from smime_archiver.crypto.names import short_name
 from smime_archiver.crypto.rawmime import (
     CRLF,
     Entity,
@@ -497,7 +498,7 @@ def _outcome(message: bytes, state: _State) -> UnwrapResult:
         where = _("part {part}").format(part=first.part) if first.part else _("the message")
         problem_text = ngettext(
             "{count} part could not be opened or read completely ({where}).",
-            "{count} parts could not be opened or read completely (first {where}).",
+            "{count} parts could not be opened or read completely; the first is {where}.",
             len(problems),
         ).format(count=len(problems), where=where) + " " + first.detail
         detail = problem_text if not layers else f"{detail} {problem_text}"
@@ -567,5 +568,4 @@ def _signer_label(sig: SignatureInfo) -> str:
     """The signer's common name (the whole subject when it has none)."""
     if not sig.signer:
         return _("an unknown signer")
-    m = re.search(r"(?:^|, )CN=(.*?)(?=, [A-Za-z][A-Za-z0-9.]*=|$)", sig.signer)
-    return m.group(1) if m else sig.signer
+    return short_name(sig.signer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from asn1crypto import x509 as ax509
@@ -78,6 +79,12 @@ def common_name(name: Any) -> str | None:
     if isinstance(cn, list):
         cn = cn[0]
     return cn or format_name(asn1) or None
+
+
+def short_name(formatted: str) -> str:
+    """The CN of a name already formatted by :func:`format_name` (the whole text without one)."""
+    m = re.search(r"(?:^|, )CN=(.*?)(?=, [A-Za-z][A-Za-z0-9.]*=|$)", formatted)
+    return m.group(1) if m else formatted
 
 
 def hex_id(value: bytes | None) -> str | None:

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.ciphers import (
 
 from smime_archiver.crypto import rc2
 from smime_archiver.errors import UnsupportedAlgorithmError
+from smime_archiver.i18n import _
 
 try:  # RC4 may be missing from a cryptography build without the legacy algorithms
     from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4
@@ -117,7 +118,7 @@ class DecryptionFailed(PBEError):
 
 def _check_iterations(iterations: int) -> int:
     if not 1 <= iterations <= MAX_ITERATIONS:
-        raise PBEError(f"iteration count {iterations} out of range")
+        raise PBEError(_("the iteration count {n} is out of range").format(n=iterations))
     return iterations
 
 
@@ -146,7 +147,7 @@ def pkcs12_kdf(
     out = bytearray()
     while True:
         a = new(d + bytes(i)).digest()
-        for _ in range(iterations - 1):
+        for _round in range(iterations - 1):
             a = new(a).digest()
         out += a
         if len(out) >= length:
@@ -164,7 +165,7 @@ def pbkdf1(hash_name: str, secret: bytes, salt: bytes, iterations: int, length: 
         digest = hashlib.new(hash_name, secret + salt).digest()
     except ValueError as e:  # md2 is gone from OpenSSL 3
         raise UnsupportedPBEError(hash_name, hash_name) from e
-    for _ in range(iterations - 1):
+    for _round in range(iterations - 1):
         digest = hashlib.new(hash_name, digest).digest()
     return digest[:length]
 
@@ -207,10 +208,16 @@ def run_cipher(
         return op.update(data) + op.finalize()
     block = _BLOCK[cipher]
     if len(iv) != block:
-        raise PBEError(f"IV of {len(iv)} bytes for {cipher}")
+        raise PBEError(
+            _("an IV of {n} bytes does not fit {cipher}").format(n=len(iv), cipher=cipher)
+        )
     if decrypt:
         if not data or len(data) % block:
-            raise PBEError(f"ciphertext of {len(data)} bytes is not a whole number of blocks")
+            raise PBEError(
+                _("the encrypted data ({n} bytes) is not a whole number of cipher blocks").format(
+                    n=len(data)
+                )
+            )
     else:
         pad = block - len(data) % block
         data = data + bytes([pad]) * pad
@@ -281,7 +288,7 @@ class Plan:
 def _params(algorithm: algos.EncryptionAlgorithm) -> bytes:
     value = algorithm["parameters"]
     if isinstance(value, core.Void):
-        raise PBEError("missing parameters")
+        raise PBEError(_("the encryption parameters are missing"))
     return value.dump()
 
 
@@ -309,7 +316,7 @@ def plan(algorithm: algos.EncryptionAlgorithm) -> Plan:
         if oid == PBES2_OID:
             return _plan_pbes2(algorithm)
     except (ValueError, TypeError, KeyError, AttributeError) as e:
-        raise PBEError(f"malformed parameters of {oid}: {e}") from e
+        raise PBEError(_("the parameters of {oid} are malformed").format(oid=oid)) from e
     raise UnsupportedPBEError(oid)
 
 
@@ -343,9 +350,11 @@ def _plan_pbes2(algorithm: algos.EncryptionAlgorithm) -> Plan:
     else:
         iv = scheme["parameters"].native
         if stated is not None and stated != key_length:
-            raise PBEError(f"key length {stated} does not fit {name}")
+            raise PBEError(
+                _("a key length of {n} does not fit {name}").format(n=stated, name=name)
+            )
     if not isinstance(iv, bytes):
-        raise PBEError("missing IV")
+        raise PBEError(_("the IV is missing"))
     return Plan(PBES2_OID, f"PBES2/PBKDF2-{_PRFS[prf_oid]}/{name}", "octets", cipher,
                 int(key_length or 0), salt.chosen.native,
                 _check_iterations(kdf["iteration_count"].native), "pbkdf2", _PRFS[prf_oid],

@@ -125,7 +125,7 @@ def _search(
             try:
                 return by_cryptography(password), text
             except UnsupportedAlgorithm as e:
-                raise SkippedKey(str(e)) from e
+                raise SkippedKey(_("unknown")) from e
             except (ValueError, TypeError) as e:
                 crypto_said_password |= "incorrect password" in str(e).lower()
                 log.debug("%s: cryptography refused (%s)", source, type(e).__name__)

@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 from smime_archiver.crypto.algorithms import cipher_label
+from smime_archiver.crypto.names import short_name
 from smime_archiver.i18n import _
 from smime_archiver.model import EncryptionInfo, SignatureInfo, Status, UnwrapResult
 
@@ -35,7 +36,7 @@ def status_label(status: Status) -> str:
 
 
 def encryption_line(info: EncryptionInfo, part: str | None = None) -> str:
-    who = info.key_subject or info.recipient.describe()
+    who = short_name(info.key_subject) if info.key_subject else info.recipient.describe()
     text = _("Encrypted with {cipher} to {who}; opened with the key from {file}.").format(
         cipher=cipher_label(info.content_algorithm), who=who, file=Path(info.key_source).name
     )
@@ -45,7 +46,8 @@ def encryption_line(info: EncryptionInfo, part: str | None = None) -> str:
 
 
 def signature_line(sig: SignatureInfo, part: str | None = None) -> str:
-    signer = sig.signer or _("an unknown signer (certificate not included)")
+    signer = short_name(sig.signer) if sig.signer else _(
+        "an unknown signer (certificate not included)")
     verdict = _("signature valid") if sig.valid else _("signature NOT valid: {why}").format(
         why=sig.detail
     )
@@ -57,9 +59,14 @@ def signature_line(sig: SignatureInfo, part: str | None = None) -> str:
         )
     else:
         cert = _("certificate validity unknown")
-    text = _("Signed by {signer} at {time}; {verdict}; {cert}.").format(
-        signer=signer, time=format_time(sig.signing_time), verdict=verdict, cert=cert
-    )
+    if sig.signing_time is None:
+        text = _("Signed by {signer} (no signing time); {verdict}; {cert}.").format(
+            signer=signer, verdict=verdict, cert=cert
+        )
+    else:
+        text = _("Signed by {signer} at {time}; {verdict}; {cert}.").format(
+            signer=signer, time=format_time(sig.signing_time), verdict=verdict, cert=cert
+        )
     if part:
         text = _("Part {part}: {text}").format(part=part, text=text)
     return text

@@ -23,7 +23,7 @@ from reportlab.platypus import (
     Table,
 )
 
-from smime_archiver.i18n import _
+from smime_archiver.i18n import _, ngettext
 from smime_archiver.mime import html_to_text
 from smime_archiver.model import Attachment, MessageView, RawMail, Status, UnwrapResult
 from smime_archiver.render.fonts import MONO, SANS_BOLD, markup
@@ -123,10 +123,13 @@ def message_body(view: MessageView, options: Options, *, level: int,
     if not drawn:
         out.append(Paragraph(markup(_("(This message has no text.)")), st["quote"]))
     if remote:
-        notes.append(_("The message refers to {n} item(s) on the internet (pictures, style "
-                       "sheets, fonts or frames). They were not loaded: the archive never "
-                       "fetches anything, so the PDF shows only what the mail itself carried."
-                       ).format(n=remote))
+        notes.append(ngettext(
+            "The message refers to {n} item on the internet (a picture, style sheet, font or "
+            "frame). It was not loaded: the archive never fetches anything, so the PDF shows "
+            "only what the mail itself carried.",
+            "The message refers to {n} items on the internet (pictures, style sheets, fonts or "
+            "frames). They were not loaded: the archive never fetches anything, so the PDF "
+            "shows only what the mail itself carried.", remote).format(n=remote))
     pictures = [a for a in view.attachments if _drawable(a) and a.part not in shown_parts
                 and not (a.content_id and a.content_id.lower() in shown_cids)]
     if pictures:

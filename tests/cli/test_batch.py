@@ -288,7 +288,7 @@ def test_inspect_lists_without_writing(share, tmp_path, monkeypatch, capsys):
     assert cli.main(["inspect", str(share["inbox"])]) == 0
     text = capsys.readouterr().out
     assert text.count("None of the given key files opens it.") == 7  # the cut-off one: corrupt
-    assert f"serial={share['me'].serial}" in text
+    assert f"serial number {share['me'].serial}" in text
 
 
 def test_quiet_verbose_and_log_file(share, tmp_path, monkeypatch, capsys):

@@ -31,8 +31,8 @@ def test_header_block_decodes_rfc2047_and_rfc2231(render):
 def test_status_panel_names_algorithm_certificate_signer_and_validity(render):
     data = samples.plain_letter()
     text = " ".join(render(data, samples.decrypted_result(data)).text().split())
-    for expected in ("Decrypted", "Encrypted with 3DES to CN=Søren Ærø",
-                     "nøglefil-2012.p12", "Signed by CN=Skattestyrelsen",
+    for expected in ("Decrypted", "Encrypted with 3DES to Søren Ærø",
+                     "nøglefil-2012.p12", "Signed by Skattestyrelsen",
                      "at 2013-03-04 09:14 UTC", "signature valid",
                      "certificate not valid at signing time"):
         assert expected in text, expected
