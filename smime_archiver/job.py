@@ -57,7 +57,14 @@ from smime_archiver.mailbox import container_of, iter_messages
 from smime_archiver.model import RawMail, SourceProblem, Status
 from smime_archiver.parallel import Engine, KeyReload
 from smime_archiver.report_csv import CsvReport
-from smime_archiver.resume import Journal, Key, content_hash, made_flags, new_tmp_dir
+from smime_archiver.resume import (
+    Journal,
+    Key,
+    content_hash,
+    made_flags,
+    make_key,
+    new_tmp_dir,
+)
 from smime_archiver.work import OpenedMessage, Outcome, WorkOptions, open_message
 
 log = logging.getLogger(__name__)
@@ -146,6 +153,7 @@ class _Item:
 
     found: RawMail | SourceProblem
     key: Key
+    sha256: str = ""
     folder: str = ""
     mailbox: str = ""
     reused: MessageRecord | None = None
@@ -240,7 +248,7 @@ class _Job:
 
     def _prepare(self, found: RawMail | SourceProblem) -> _Item:
         digest = content_hash(found.data) if isinstance(found, RawMail) else ""
-        item = _Item(found, (found.source, found.locator, digest))
+        item = _Item(found, make_key(found.source, found.locator, digest), digest)
         item.mailbox = container_of(found)
         item.folder = self.layout.folder_for(found)
         if not isinstance(found, RawMail):
@@ -292,7 +300,7 @@ class _Job:
             assert outcome is not None
             record = outcome.record
         record.mailbox = item.mailbox
-        record.sha256 = item.key[2]
+        record.sha256 = item.sha256
         renames: list[tuple[str, str]] = []
         if outcome is not None and outcome.base is not None:
             stem = self.names.reserve(item.folder, outcome.base, prefer=item.prefer)
@@ -307,7 +315,7 @@ class _Job:
                 rel = f"{prefix}{ATTACHMENTS_SUFFIX}/{name}"
                 record.attachments.append(rel)
                 renames.append((tmp, rel))
-        self.journal.append(record, made=self.made)
+        self.journal.append(record, made=self.made, key=item.key)
         self._batch.append((item, record, renames))
 
     def _flush(self, total: int | None) -> None:

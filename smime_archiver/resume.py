@@ -40,15 +40,25 @@ STATE_DIR = ".smime-archiver"
 JOURNAL_NAME = "journal.jsonl"
 JOURNAL_VERSION = 1
 
-Key = tuple[str, str, str]
+Key = bytes  # 16 bytes standing for (source, locator, SHA-256): small for big runs
+_EML, _ATTACHMENTS = 1, 2  # flags kept beside each line's offset
 
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def make_key(source: str, locator: str, sha256: str) -> Key:
+    text = "\0".join((source, locator, sha256))
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).digest()
+
+
 def key_of(record: MessageRecord) -> Key:
-    return (record.source, record.locator, record.sha256)
+    return make_key(record.source, record.locator, record.sha256)
+
+
+def _flags(made: dict[str, bool]) -> int:
+    return (_EML if made.get("eml") else 0) | (_ATTACHMENTS if made.get("attachments") else 0)
 
 
 class Journal:
@@ -58,7 +68,7 @@ class Journal:
         self.out_dir = out_dir
         self.state_dir = out_dir / STATE_DIR
         self.path = self.state_dir / JOURNAL_NAME
-        self._index: dict[Key, tuple[int, dict[str, bool]]] = {}
+        self._index: dict[Key, int] = {}  # line offset * 4 + flags
         self.owned: set[str] = set()  # NameReserver keys of the stems the journal names
         try:
             self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -83,11 +93,12 @@ class Journal:
                 try:
                     entry = json.loads(line)
                     record = entry["record"]
-                    key = (record["source"], record.get("locator") or "", record["sha256"])
+                    key = make_key(record["source"], record.get("locator") or "",
+                                   record["sha256"])
                 except (ValueError, KeyError, TypeError):
                     log.warning("skipping a damaged line in %s at byte %d", self.path, here)
                     continue
-                self._index[key] = (here, entry.get("made") or {})
+                self._index[key] = here * 4 + _flags(entry.get("made") or {})
                 if record.get("pdf"):
                     self.owned.add(NameReserver.key(*stem_of(record["pdf"])))
         if good_end < self.path.stat().st_size:
@@ -102,7 +113,7 @@ class Journal:
         found = self._index.get(key)
         if found is None:
             return None
-        self._in.seek(found[0])
+        self._in.seek(found >> 2)
         return MessageRecord.from_json(json.loads(self._in.readline())["record"])
 
     def reusable(self, key: Key, *, eml: bool, attachments: bool) -> MessageRecord | None:
@@ -110,8 +121,7 @@ class Journal:
         found = self._index.get(key)
         if found is None:
             return None
-        made = found[1]
-        if (eml and not made.get("eml")) or (attachments and not made.get("attachments")):
+        if (eml and not found & _EML) or (attachments and not found & _ATTACHMENTS):
             return None
         record = self.get(key)
         if record is None or not record.archived:
@@ -120,7 +130,8 @@ class Journal:
             return None
         return record
 
-    def append(self, record: MessageRecord, *, made: dict[str, bool]) -> None:
+    def append(self, record: MessageRecord, *, made: dict[str, bool],
+               key: Key | None = None) -> None:
         """Add a line (to the OS, not yet to the disk: :meth:`sync` before any rename)."""
         line = json.dumps({"v": JOURNAL_VERSION, "made": made, "record": record.to_json()},
                           ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
@@ -130,7 +141,7 @@ class Journal:
             self._out.flush()
         except OSError as e:
             raise _journal_error(self.path, e) from e
-        self._index[key_of(record)] = (offset, made)
+        self._index[key if key is not None else key_of(record)] = offset * 4 + _flags(made)
 
     def sync(self) -> None:
         """Every line appended so far is on the disk (one fsync for a batch of messages)."""
