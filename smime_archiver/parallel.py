@@ -15,6 +15,9 @@ reach the worker only through the process pipe that carries its start-up argumen
 (never a file, the command line or the environment).  :class:`RecordingPasswords` wraps
 the password source while the parent loads the key files, to know those passwords.
 
+**Fresh workers** take over every :data:`RECYCLE_AFTER` messages per worker (the old
+ones finish what they hold, then end), so whatever a library keeps does not pile up.
+
 **A worker that dies** (a crash in a native library, the out-of-memory killer) breaks the
 pool: a new pool is made, the message at the head is tried alone, and if it breaks that
 pool too it is reported as an error; the other messages are tried again.
@@ -48,6 +51,10 @@ from smime_archiver.work import Outcome, WorkOptions, error_record, process_mess
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# Messages per worker process before fresh processes take over: whatever a library keeps
+# (caches, fragmentation) is given back, so memory stays flat however long the run.
+RECYCLE_AFTER = 2000
 
 
 def default_start_method() -> str:
@@ -193,6 +200,8 @@ class Engine:
         self.window = window or 4 * self.jobs
         self._pool: ProcessPoolExecutor | None = None
         self._pending: deque[_Slot] = deque()
+        self._submitted = 0
+        self.pools_made = 0
         self.restarts = 0
 
     def __enter__(self) -> Engine:
@@ -211,6 +220,7 @@ class Engine:
             expected_keys=len(self.keystore),
             log_level=logging.getLogger().getEffectiveLevel(),
         )
+        self.pools_made += 1
         return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(self.method),
                                    initializer=_init_worker, initargs=(setup,))
 
@@ -219,8 +229,13 @@ class Engine:
             future: Future[Outcome] = Future()
             future.set_result(process_message(raw, self.keystore, self.options))
             return future
+        if self._pool is not None and self._submitted >= RECYCLE_AFTER * self.jobs:
+            self._pool.shutdown(wait=False)  # what it holds still completes, then it ends
+            self._pool = None
         if self._pool is None:
             self._pool = self._new_pool(self.jobs)
+            self._submitted = 0
+        self._submitted += 1
         return self._pool.submit(_work, raw)
 
     def ordered(self, items: Iterable[T],

@@ -102,3 +102,14 @@ def test_passwords_never_show(keys):
     assert PASSWORD not in repr(reload) and "forkert" not in repr(reload)
     assert reload.passwords[str(keys["p12"])] == ("forkert", PASSWORD)
     assert list(reload.source(str(keys["p12"]))) == ["forkert", PASSWORD]
+
+
+def test_worker_processes_are_recycled_without_losing_order(keys, monkeypatch):
+    store, _reload = loaded(keys["p12"])
+    monkeypatch.setattr(parallel, "RECYCLE_AFTER", 2)
+    with Engine(jobs=2, keystore=store, options=WorkOptions(None), start_method="fork",
+                window=6) as engine:
+        got = run(engine, keys["messages"])
+        assert engine.pools_made == 3  # 12 messages, 4 per pool
+    assert [i for i, _s, _subj in got] == list(range(12))
+    assert [s for _i, s, _subj in got] == [Status.DECRYPTED] * 12
