@@ -304,7 +304,7 @@ class SummaryBuilder:
             if source and source not in self.keys_used:
                 self.keys_used[source] = {"key_file": source, "key_subject": desc.get("subject"),
                                           "messages": 0}
-        self.missing: dict[str, dict[str, Any]] = {}
+        self.missing: dict[str, dict[str, Any]] = {}  # by recipient identity
 
     def add(self, r: MessageRecord) -> None:
         self.total += 1
@@ -322,7 +322,7 @@ class SummaryBuilder:
             entry["messages"] += 1
         if r.status is Status.NO_KEY and not r.duplicate_of:
             for ref in r.recipients:
-                key = ref.describe()
+                key = f"{ref.kind}|{ref.issuer}|{ref.serial}|{ref.ski}"  # not translated
                 missing = self.missing.setdefault(key, {"recipient": ref.to_json(),
                                                         "messages": 0})
                 missing["messages"] += 1
