@@ -16,7 +16,7 @@ reach the worker only through the process pipe that carries its start-up argumen
 the password source while the parent loads the key files, to know those passwords.
 
 **Fresh workers** take over every :data:`RECYCLE_AFTER` messages per worker (the old
-ones finish what they hold, then end), so whatever a library keeps does not pile up.
+ones finish what they hold and end first), so whatever a library keeps does not pile up.
 
 **A worker that dies** (a crash in a native library, the out-of-memory killer) breaks the
 pool: a new pool is made, the message at the head is tried alone, and if it breaks that
@@ -36,6 +36,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import wait as futures_wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -230,7 +231,10 @@ class Engine:
             future.set_result(process_message(raw, self.keystore, self.options))
             return future
         if self._pool is not None and self._submitted >= RECYCLE_AFTER * self.jobs:
-            self._pool.shutdown(wait=False)  # what it holds still completes, then it ends
+            # let the old workers finish what they hold and end before new ones start, so
+            # there are never more than ``jobs`` of them
+            futures_wait([slot.future for slot in self._pending if slot.future is not None])
+            self._pool.shutdown(wait=True)
             self._pool = None
         if self._pool is None:
             self._pool = self._new_pool(self.jobs)
