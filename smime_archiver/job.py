@@ -238,9 +238,13 @@ class _Job:
     # --- reading, in input order ----------------------------------------------------------
 
     def _items(self) -> Iterator[_Item]:
+        own = os.path.realpath(self.out) + os.sep  # an output folder inside an input folder
         for found in iter_messages(list(self.spec.inputs), cancel=self.cancel):
             if self.cancel is not None and self.cancel.is_set():
                 return
+            if os.path.realpath(found.source).startswith(own):
+                log.info("not reading our own output %s", found.source)
+                continue
             self.bytes.saw(found)
             yield self._prepare(found)
             if self.cancel is not None and self.cancel.is_set():

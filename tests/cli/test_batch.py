@@ -305,3 +305,16 @@ def test_quiet_verbose_and_log_file(share, tmp_path, monkeypatch, capsys):
     text = log.read_text("utf-8")
     assert text.count(str(share["inbox"])) >= 11
     assert PASSWORD not in text and "Hemmelig" not in text
+
+
+def test_output_folder_inside_the_input_is_not_read_back(share, tmp_path, monkeypatch):
+    import shutil
+
+    box = tmp_path / "share"
+    shutil.copytree(share["share"] / "løse", box)
+    out = box / "arkiv"
+    for _ in range(2):  # the second run finds the first one's .eml files in the input
+        code = export(monkeypatch, "-k", str(share["p12"]), "-o", str(out), "--eml",
+                      "--resume", str(box))
+        assert code == cli.EXIT_OK
+        assert [m["subject"] for m in report(out)["messages"]] == ["Løs besked"]
