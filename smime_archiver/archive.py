@@ -75,6 +75,7 @@ class MessageRecord:
     attachments: list[str] = field(default_factory=list)  # extracted files (--attachments)
     sha256: str = ""  # of the message's bytes as found in the source
     duplicate_of: dict[str, Any] | None = None  # {"source", "locator"} (with --dedupe)
+    note: str = ""  # the mailbox reader's remark, e.g. "the mailbox ends inside this message"
 
     @property
     def archived(self) -> bool:
@@ -102,6 +103,7 @@ class MessageRecord:
             "attachments": list(self.attachments),
             "sha256": self.sha256,
             "duplicate_of": self.duplicate_of,
+            "note": self.note,
         }
 
     @classmethod
@@ -128,6 +130,7 @@ class MessageRecord:
             attachments=list(data.get("attachments") or []),
             sha256=data.get("sha256") or "",
             duplicate_of=data.get("duplicate_of"),
+            note=data.get("note") or "",
         )
 
     def outputs(self) -> list[str]:

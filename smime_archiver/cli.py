@@ -24,7 +24,7 @@ from smime_archiver.archive import MessageRecord, recipient_from_json
 from smime_archiver.errors import ArchiverError, KeyFileError, OutputError, UsageError
 from smime_archiver.i18n import _, ngettext
 from smime_archiver.model import KeyDescription, Status
-from smime_archiver.parallel import RecordingPasswords, default_jobs
+from smime_archiver.render.status import status_label
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("Decrypt old S/MIME e-mail (NemID Sikker e-mail) and archive every "
                       "message as PDF."),
     )
-    parser.add_argument("--version", action="version", version=f"smime-archiver {__version__}")
+    parser.add_argument("--version", action="version", version=f"smime-archiver {__version__}",
+                        help=_("show the program's version number and exit"))
     parser.add_argument("--lang", choices=i18n.SUPPORTED,
-                        help=_("language of messages and reports (default: from the system)"))
+                        help=_("language of the program's texts and of the reports' "
+                               "explanations (default: from the system)"))
     parser.add_argument("-v", "--verbose", action="store_true",
                         help=_("show each message and technical details"))
     parser.add_argument("-q", "--quiet", action="store_true", help=_("only show errors"))
@@ -94,8 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
                                 "files"))
 
     keys = sub.add_parser("keys", help=_("show what is inside key files"))
-    keys.add_argument("files", nargs="+", metavar="FILE")
-    keys.add_argument("--password-file", metavar="FILE")
+    keys.add_argument("files", nargs="+", metavar="FILE",
+                      help=_("key files to show (.p12/.pfx, PEM or DER key, certificate)"))
+    keys.add_argument("--password-file", metavar="FILE",
+                      help=_("a file with one password per line, each tried on each key "
+                             "file"))
     keys.add_argument("--json", action="store_true", help=_("machine-readable output"))
 
     demo = sub.add_parser("demo", help=_("make a throw-away key file and mailbox and export "
@@ -117,7 +122,7 @@ def _add_key_options(parser: argparse.ArgumentParser) -> None:
 def _add_jobs_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N",
                         help=_("worker processes (default: the number of CPUs, {n} here)"
-                               ).format(n=default_jobs()))
+                               ).format(n=max(1, os.cpu_count() or 1)))
     parser.add_argument("--start-method", choices=("fork", "spawn", "forkserver"),
                         help=_("how worker processes are started (default: fork on Linux, "
                                "spawn elsewhere)"))
@@ -214,6 +219,8 @@ def _load_keys(files: Sequence[str], password_file: str | None, console: _Consol
     for f in files:
         if not Path(f).exists():
             raise UsageError(_("Key file {file} does not exist.").format(file=f))
+    from smime_archiver.parallel import RecordingPasswords  # heavy: keep --version quick
+
     recorder = RecordingPasswords(make_password_source(password_file))
     keystore, errors = load_key_files(
         list(files), recorder,
@@ -295,6 +302,7 @@ def _interruptible(cancel: threading.Event):
 
 def cmd_export(args, console: _Console) -> int:
     from smime_archiver.job import JobObserver, JobProgress, JobSpec, run_job
+    from smime_archiver.parallel import default_jobs
     from smime_archiver.progress import Progress
 
     if not args.key:
@@ -312,11 +320,12 @@ def cmd_export(args, console: _Console) -> int:
             if console.quiet:
                 return
             where = record.source + (f" {record.locator}" if record.locator else "")
+            label = status_label(record.status)
             if record.archived:
                 if console.verbose:
-                    progress.line(f"[{done}] {record.status.value}: {where} -> {record.pdf}")
+                    progress.line(f"[{done}] {label}: {where} -> {record.pdf}")
             else:
-                progress.line(f"[{done}] {record.status.value}: {where}: {record.detail}")
+                progress.line(f"[{done}] {label}: {where}: {record.detail}")
 
         def job_progress(self, p: JobProgress) -> None:
             progress.update(p)
@@ -361,7 +370,7 @@ def print_summary(result, out_dir: Path, console: _Console) -> None:
     for status in Status:
         count = result.count(status)
         if count:
-            console.out(f"  {status.value}: {count}")
+            console.out(f"  {status_label(status)}: {count}")
     if s.get("duplicates"):
         console.out(_("Copies of the same message archived once: {n}").format(
             n=s["duplicates"]))
@@ -388,6 +397,7 @@ def print_summary(result, out_dir: Path, console: _Console) -> None:
 def cmd_inspect(args, console: _Console) -> int:
     from smime_archiver.crypto.keystore import KeyStore
     from smime_archiver.inspect import describe, format_text, inspect_inputs
+    from smime_archiver.parallel import default_jobs
 
     _check_inputs(args.inputs)
     if args.key:
@@ -506,9 +516,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _early_lang(argv: list[str]) -> str | None:
+    """The ``--lang`` value, if it names a supported language (else the environment decides)."""
     for i, arg in enumerate(argv):
+        value = None
         if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
-        if arg == "--lang" and i + 1 < len(argv):
-            return argv[i + 1]
+            value = arg.split("=", 1)[1]
+        elif arg == "--lang" and i + 1 < len(argv):
+            value = argv[i + 1]
+        if value is not None:
+            return value if value in i18n.SUPPORTED else None
     return None

@@ -125,13 +125,15 @@ def make_demo_files(folder: Path) -> tuple[Path, Path]:
     key_file.write_bytes(pkcs12.serialize_key_and_certificates(
         b"Karen (NemID 2012)", user_key, user, [ca], encryption))
 
-    def headers(subject: str, when: dt.datetime, to: str = "Karen Ærø Østergård "
-                "<karen@example.dk>") -> list[tuple[str, str]]:
+    def headers(subject: str, when: dt.datetime,
+                to: tuple[str, str] = ("Karen Ærø Østergård", "karen@example.dk")
+                ) -> list[tuple[str, str]]:
         from email.header import Header
+        from email.utils import formataddr
 
         return [
             ("From", "Borgerservice Demoby Kommune <borgerservice@demoby.dk>"),
-            ("To", Header(to, "utf-8").encode()),
+            ("To", formataddr(to, charset="utf-8")),
             ("Subject", Header(subject, "utf-8").encode()),
             ("Date", format_datetime(when)),
             ("Message-ID", make_msgid(domain="demoby.dk")),
@@ -167,7 +169,7 @@ def make_demo_files(folder: Path) -> tuple[Path, Path]:
                  _text_entity("Dette brev blev sendt uden kryptering.\n")),
         _message(headers("Til Jens – krypteret til en anden modtager",
                          dt.datetime(2013, 7, 1, 12, 0, tzinfo=UTC),
-                         to="Jens Åkjær <jens@example.dk>"),
+                         to=("Jens Åkjær", "jens@example.dk")),
                  pkcs7_mime_entity(build_enveloped(_text_entity("Hemmeligt for Jens.\n"),
                                                    [other], "aes256_cbc"), "enveloped-data")),
     ]
@@ -181,6 +183,7 @@ def run_demo(folder: Path, say: Callable[[str], None]) -> int:
     from smime_archiver.crypto.keyfiles import load_key_files
     from smime_archiver.job import JobSpec, run_job
     from smime_archiver.model import Status
+    from smime_archiver.render.status import status_label
 
     folder = folder.resolve()
     out = folder / "pdf"
@@ -200,8 +203,10 @@ def run_demo(folder: Path, say: Callable[[str], None]) -> int:
     say(_("Key file: {file} (password: {password})").format(file=key_file,
                                                             password=DEMO_PASSWORD))
     say(_("Mailbox:  {file}").format(file=mbox))
+    width = max(len(status_label(r.status)) for r in result.records)
     for record in result.records:
-        say(f"  {record.status.value:10} {record.subject}  ->  {record.pdf or record.detail}")
+        label = status_label(record.status)
+        say(f"  {label:{width}} {record.subject}  ->  {record.pdf or record.detail}")
     say(_("PDFs:     {folder}").format(folder=out))
     say(_("Report:   {file}").format(file=result.report_path))
     expected = [Status.DECRYPTED, Status.DECRYPTED, Status.DECRYPTED, Status.PLAIN,

@@ -19,6 +19,7 @@ from smime_archiver.i18n import _
 from smime_archiver.mailbox import container_of, describe_locator, iter_messages
 from smime_archiver.model import ARCHIVED_STATUSES, RawMail, SourceProblem, Status
 from smime_archiver.parallel import Engine, KeyReload
+from smime_archiver.render.status import status_label
 from smime_archiver.work import WorkOptions
 
 
@@ -95,7 +96,7 @@ def format_text(record: MessageRecord) -> list[str]:
     locator = describe_locator(record)  # type: ignore[arg-type]
     if locator:
         where += f", {locator}"
-    lines = [f"{where}: {record.status.value}"]
+    lines = [f"{where}: {status_label(record.status)}"]
     if record.subject or record.sender or record.date:
         lines.append(_("  {date}  {sender}  \u201c{subject}\u201d").format(
             date=record.date or "-", sender=record.sender or "-", subject=record.subject))

@@ -18,7 +18,7 @@ from smime_archiver.archive import MessageRecord
 COLUMNS = (
     "source", "mailbox", "index", "locator", "status", "date", "from", "subject", "message_id",
     "pdf", "eml", "attachments", "encryption", "key_file", "signed", "signature_valid",
-    "missing_recipients", "detail", "sha256", "duplicate_of",
+    "missing_recipients", "detail", "note", "sha256", "duplicate_of",
 )
 DELIMITER = ";"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -59,6 +59,7 @@ def row(record: MessageRecord) -> list[str]:
         "signature_valid": all(s.get("valid") for s in sigs) if sigs else None,
         "missing_recipients": " | ".join(r.describe() for r in record.recipients),
         "detail": record.detail,
+        "note": record.note,
         "sha256": record.sha256,
         "duplicate_of": " ".join(x for x in (dup.get("source"), dup.get("locator")) if x),
     }

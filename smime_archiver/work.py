@@ -109,6 +109,7 @@ def record_of(opened: OpenedMessage) -> MessageRecord:
         encryption=encryption_json(result),
         recipients=list(result.recipients),
         oid=result.oid,
+        note=raw.note,
     )
 
 
@@ -129,7 +130,7 @@ def encryption_json(result: UnwrapResult) -> dict | None:
 
 def error_record(raw: RawMail, detail: str) -> MessageRecord:
     return MessageRecord(raw.source, raw.index, raw.locator, Status.ERROR, detail,
-                         offset=raw.offset)
+                         offset=raw.offset, note=raw.note)
 
 
 def process_message(raw: RawMail, keystore: KeyStore, options: WorkOptions) -> Outcome:

@@ -16,6 +16,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate
 
 from smime_archiver import __version__
 from smime_archiver.i18n import _
+from smime_archiver.mailbox import describe_locator
 from smime_archiver.model import MessageView, RawMail, UnwrapResult
 from smime_archiver.render.embedded import embedded_files
 from smime_archiver.render.fonts import SANS, markup, register_fonts, string_width
@@ -111,7 +112,7 @@ def _render(view: MessageView, result: UnwrapResult, raw: RawMail, options: Opti
                             topMargin=MARGIN, bottomMargin=BOTTOM)
     story = build_story(view, result, raw, options)
     footer = " · ".join(x for x in (_("Source: {source}").format(source=raw.source),
-                                    raw.locator, view.message_id) if x)
+                                    describe_locator(raw), view.message_id) if x)
 
     class _Canvas(ArchiveCanvas):
         footer_text = footer

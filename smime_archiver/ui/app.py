@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -58,7 +59,14 @@ def share_the_gil() -> None:
     sys.setswitchinterval(0.001)
 
 
+STARTUP_PROBE_ENV = "SMIME_ARCHIVER_STARTUP_PROBE"
+
+
 def main(argv: list[str] | None = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # frozen app: a worker process must not open a window
+
     from smime_archiver.secrets import PasswordVault
     from smime_archiver.settings import SettingsStore
     from smime_archiver.ui.main_window import MainWindow
@@ -72,6 +80,15 @@ def main(argv: list[str] | None = None) -> int:
     install_translator(app, store.load().language or None)
     window = MainWindow(store, PasswordVault())
     window.show()
+    if os.environ.get(STARTUP_PROBE_ENV):
+        # For the packaging tests and benchmarks: say when the first window is up, then quit.
+        from PySide6.QtCore import QTimer
+
+        def probe() -> None:
+            print("first-window-shown", flush=True)
+            app.quit()
+
+        QTimer.singleShot(0, probe)
     return app.exec()
 
 

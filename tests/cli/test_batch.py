@@ -300,7 +300,7 @@ def test_quiet_verbose_and_log_file(share, tmp_path, monkeypatch, capsys):
     export(monkeypatch, "-k", str(share["p12"]), "-o", str(tmp_path / "v"), "--verbose",
            "--log", str(log), str(share["inbox"]))
     captured = capsys.readouterr()
-    assert "-> share" not in captured.out and "decrypted: " in captured.out  # every message
+    assert "-> share" not in captured.out and "Decrypted: " in captured.out  # every message
     assert "messages done" in captured.err  # plain progress line when not a terminal
     text = log.read_text("utf-8")
     assert text.count(str(share["inbox"])) >= 11

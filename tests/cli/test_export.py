@@ -131,6 +131,28 @@ def test_all_archived_exits_zero(world, tmp_path, monkeypatch):
     assert len(list(out.rglob("*.pdf"))) == 4
 
 
+def test_reader_note_reaches_the_report_and_the_pdf(world, tmp_path, monkeypatch):
+    cut = (b"From: a@example.dk\nSubject: Afbrudt\nMIME-Version: 1.0\n"
+           b'Content-Type: multipart/mixed; boundary="B"\n\n--B\n'
+           b"Content-Type: text/plain; charset=utf-8\n\nF\xc3\xb8rste del er her.\n--B\n"
+           b"Content-Type: text/plain\n\nAnden del blev afbr")
+    box = tmp_path / "cut.mbox"
+    box.write_bytes(mbox([inner("hel besked")])  # a complete first message, then the cut one
+                    + b"From sender@example.dk Mon Mar  4 10:00:00 2013\n" + cut)
+    out = tmp_path / "out"
+    run(["export", "-k", str(world["p12"]), "-o", str(out), str(box)], monkeypatch)
+    report = json.loads((out / "report.json").read_text("utf-8"))
+    first, last = report["messages"]
+    assert first["note"] == ""
+    assert "The mailbox ends in" in last["note"]
+    assert last["pdf"] is not None
+    text = " ".join(pdf_text(out / last["pdf"]).split())
+    assert "Første del er her." in text
+    assert "The mailbox ends in" in text
+    csv_text = (out / "report.csv").read_text("utf-8-sig")
+    assert "The mailbox ends in" in csv_text
+
+
 @pytest.mark.parametrize("form", ["der", "pem", "base64"])
 def test_bare_cms_file_given_directly(world, tmp_path, monkeypatch, form):
     der = world["der"]
