@@ -7,6 +7,7 @@ part never stops the message; the text is shown as well as it can be decoded.
 from __future__ import annotations
 
 import email
+import email.errors
 import email.policy
 import logging
 import mimetypes
@@ -25,6 +26,10 @@ _POLICY = email.policy.default.clone(max_line_length=None)
 _MAX_BODY_CHARS = 2_000_000  # a body longer than this is cut (with a note) to keep PDFs sane
 _MAX_MESSAGE_DEPTH = 5  # forwarded mail inside forwarded mail ... shown this deep
 _MAX_MIME_DEPTH = 40  # multiparts nested deeper are kept as attachments, not walked
+# What the email package raises for damaged headers and parameters (CharsetError for an
+# unknown charset in an encoded word is an email.errors.MessageError, not a ValueError).
+_DAMAGE = (ValueError, TypeError, IndexError, AttributeError, LookupError,
+           email.errors.MessageError)
 
 
 def parse_message(data: bytes) -> MessageView:
@@ -41,7 +46,7 @@ def _view(msg: Message, prefix: str, depth: int) -> MessageView:
     if date_text:
         try:
             date = parsedate_to_datetime(date_text)
-        except (TypeError, ValueError, IndexError):
+        except _DAMAGE:
             date = None
     walk = _Walk(depth)
     walk.walk(msg, prefix)
@@ -95,7 +100,7 @@ def fix_8bit(text: str) -> str:
 def _raw_items(msg: Message) -> list[tuple[str, str]]:
     try:
         return [(k, v) for k, v in msg._headers]  # type: ignore[attr-defined]
-    except (AttributeError, ValueError):
+    except _DAMAGE:
         return []
 
 
@@ -104,7 +109,7 @@ def _header_text(msg: Message, name: str, value: object) -> str:
         return _decode_words(value)
     try:
         text = str(value)
-    except (ValueError, TypeError, IndexError, AttributeError):
+    except _DAMAGE:
         text = repr(value)
     return " ".join(fix_8bit(text).split())
 
@@ -116,14 +121,14 @@ def _get(msg: Message, name: str) -> str:
         return _decode_words(raw)
     try:
         value = msg.get(name)
-    except (ValueError, TypeError, IndexError, AttributeError, LookupError):
+    except _DAMAGE:
         raw = _raw_value(msg, name)
         return _decode_words(raw) if raw else ""
     if value is None:
         return ""
     try:
         return " ".join(fix_8bit(str(value)).split())
-    except (ValueError, TypeError, IndexError, LookupError):
+    except _DAMAGE:
         return _decode_words(_raw_value(msg, name) or "")
 
 
@@ -139,7 +144,7 @@ def _decode_words(raw: str) -> str:
 
     try:
         return " ".join(fix_8bit(str(make_header(decode_header(raw)))).split())
-    except (ValueError, LookupError, UnicodeError):
+    except _DAMAGE:
         return " ".join(fix_8bit(raw).split())
 
 
@@ -154,7 +159,7 @@ def _addresses(msg: Message, name: str) -> str:
         addresses = getattr(header, "addresses", None)
         if addresses and all("@" in (a.addr_spec or "") for a in addresses):
             return fix_8bit(", ".join(_format_address(a) for a in addresses))
-    except (ValueError, TypeError, IndexError, AttributeError, LookupError):
+    except _DAMAGE:
         pass
     raw = _decode_words(_raw_value(msg, name) or text)
     pairs = getaddresses([raw])
@@ -267,7 +272,7 @@ class _Walk:
         start = None
         try:
             start = part.get_param("start")
-        except (ValueError, TypeError, AttributeError, IndexError):
+        except _DAMAGE:
             start = None
         root = kids[0]
         if isinstance(start, str) and start.strip("<> "):
@@ -304,14 +309,14 @@ def _renderable(part: Message) -> bool:
 def _content_type(part: Message) -> str:
     try:
         return part.get_content_type()
-    except (ValueError, TypeError, AttributeError, IndexError):
+    except _DAMAGE:
         return "application/octet-stream"
 
 
 def _content_id(part: Message) -> str | None:
     try:
         cid = part.get("Content-ID")
-    except (ValueError, TypeError, AttributeError, IndexError):
+    except _DAMAGE:
         return None
     text = " ".join(str(cid).split()).strip("<> ") if cid else ""
     return text or None
@@ -320,7 +325,7 @@ def _content_id(part: Message) -> str | None:
 def _is_flowed(part: Message) -> bool:
     try:
         return str(part.get_param("format") or "").lower() == "flowed"
-    except (ValueError, TypeError, AttributeError, IndexError):
+    except _DAMAGE:
         return False
 
 
@@ -333,7 +338,7 @@ def unflow(text: str, part: Message | None = None, *, delsp: bool | None = None)
     if delsp is None:
         try:
             delsp = part is not None and str(part.get_param("delsp") or "").lower() == "yes"
-        except (ValueError, TypeError, AttributeError, IndexError):
+        except _DAMAGE:
             delsp = False
     out: list[str] = []
     para: list[str] = []
@@ -366,7 +371,7 @@ def _quoted(depth: int, line: str) -> str:
 def _disposition(part: Message) -> str | None:
     try:
         return part.get_content_disposition()
-    except (ValueError, TypeError, AttributeError, IndexError):
+    except _DAMAGE:
         return None
 
 
@@ -374,14 +379,14 @@ def _filename(part: Message) -> str | None:
     name: str | None
     try:
         name = part.get_filename()
-    except (ValueError, TypeError, AttributeError, IndexError, LookupError):
+    except _DAMAGE:
         name = None
     if not name:
         try:
             param = part.get_param("name")
             # an RFC 2231 value arrives as a (charset, language, text) triple
             name = email.utils.collapse_rfc2231_value(param) if param else None
-        except (ValueError, TypeError, AttributeError, IndexError, LookupError):
+        except _DAMAGE:
             name = None
     return " ".join(fix_8bit(str(name)).split()) if name else None
 
@@ -397,7 +402,7 @@ def make_attachment(part: Message, path: str, ctype: str, filename: str | None) 
     try:
         loc = part.get("Content-Location")
         location = " ".join(str(loc).split()) if loc else None
-    except (ValueError, TypeError, AttributeError, IndexError):
+    except _DAMAGE:
         location = None
     return Attachment(
         filename=filename,
@@ -419,12 +424,12 @@ def part_bytes(part: Message) -> bytes:
         if isinstance(payload, list) and payload and isinstance(payload[0], Message):
             try:
                 return payload[0].as_bytes(policy=_POLICY)
-            except (ValueError, TypeError, LookupError, UnicodeError):
+            except _DAMAGE:
                 return str(payload[0]).encode("utf-8", "replace")
         return b""
     try:
         data = part.get_payload(decode=True)
-    except (ValueError, TypeError, LookupError):
+    except _DAMAGE:
         data = None
     if isinstance(data, bytes):
         return data
@@ -438,7 +443,7 @@ def decode_text(part: Message) -> str:
     declared = None
     try:
         declared = part.get_content_charset()
-    except (ValueError, TypeError, AttributeError, IndexError):
+    except _DAMAGE:
         declared = None
     if not declared and _content_type(part) == "text/html":
         match = _META_CHARSET.search(data[:4096])
@@ -478,7 +483,7 @@ def decode_bytes(data: bytes, declared: str | None) -> str:
     for charset in candidates:
         try:
             text = data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # unknown, or a name with a NUL
             continue
         return _normalise_newlines(text)
     return _normalise_newlines(data.decode("windows-1252", "replace"))

@@ -263,9 +263,13 @@ def _recipient(props: dict[int, Any]) -> str:
 
 
 def _address(name: str, addr: str) -> str:
-    name, addr = name.strip().strip("\x00"), addr.strip().strip("\x00")
+    name, addr = name.strip().strip("\x00"), "".join(addr.split()).strip("\x00")
     if name == addr:
         name = ""
+    if addr and not addr.isascii():
+        # an internationalised (or damaged) address cannot be written as an addr-spec in
+        # an ASCII header: keep it readable as an encoded word instead of losing the file
+        return _encode(f"{name} <{addr}>" if name else addr)
     if addr:
         return email.utils.formataddr((name, addr), charset="utf-8")
     return _encode(name) if name else ""

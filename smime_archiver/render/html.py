@@ -168,10 +168,15 @@ class _Builder:
             if not text:
                 return
         if len(text) > _RUN_PIECE and not self.block.pre:
-            cut = text.rfind(" ", _RUN_PIECE // 2, _RUN_PIECE)
-            cut = cut + 1 if cut > 0 else _RUN_PIECE
-            self.add_text(text[:cut], state)
-            self.add_text(text[cut:], state)
+            # in pieces, one after the other (a loop: a text node of millions of characters
+            # would exhaust the recursion limit if each piece called this again for the rest)
+            while len(text) > _RUN_PIECE:
+                cut = text.rfind(" ", _RUN_PIECE // 2, _RUN_PIECE)
+                cut = cut + 1 if cut > 0 else _RUN_PIECE
+                self._add_run(text[:cut], state)
+                text = text[cut:]
+            if text:
+                self._add_run(text, state)
             return
         if self.block.pre:
             # one run per line, so that long <pre> blocks can be drawn in pieces
@@ -183,6 +188,9 @@ class _Builder:
                     self.buf.append(_wrap(markup(line, _face(state, True), keep_spaces=True),
                                           state))
             return
+        self._add_run(text, state)
+
+    def _add_run(self, text: str, state: Inline) -> None:
         self.plain.append(text)
         self.buf.append(_wrap(markup(text, _face(state, False)), state))
 
