@@ -41,7 +41,7 @@ def effective_bits_from_version(version: int | None) -> int:
     """
     if version is None:
         return 32
-    if version >= 256:
+    if 256 <= version <= 1024:  # RFC 2268: versions from 256 on are the bits themselves
         return version
     try:
         return _VERSION_TO_BITS[version]

@@ -1,0 +1,30 @@
+"""Crashers found by fuzzing that need the recipient's key to reach the bug.
+
+The corpus in ``corpus/crashers/`` replays what needs no key; these are rebuilt here at
+test time for the session's key (the corpus keys change with every run).
+"""
+
+from __future__ import annotations
+
+from smime_archiver.crypto.cms import load_content_info
+from smime_archiver.crypto.layers import unwrap_message
+from smime_archiver.model import Status
+from tests.fuzz.targets import catch_all_watch
+from tests.support import tools
+from tests.support.layers import TEXT, message, pkcs7_entity
+
+
+def test_rc2_parameter_version_beyond_1024_bits_is_unsupported_not_a_crash(fuzz_seeds):
+    """atheris, cms target: RC2-CBCParameter version 3488 (RFC 2268 allows 256..1024 as
+    bits) reached the key schedule and raised ValueError; the message became an
+    "unexpected internal error" instead of naming the parameter."""
+    der = tools.cms_encrypt(TEXT, [fuzz_seeds.me], "rc2-40")
+    rc2_params = b"\x02\x02\x00\xa0\x04\x08"  # version 160 (40 bits), then the IV
+    assert der.count(rc2_params) == 1
+    for version in (b"\x0d\xa0", b"\x04\xa0", b"\xff\x60"):  # 3488, 1184, -160
+        bad = der.replace(rc2_params, b"\x02\x02" + version + b"\x04\x08")
+        with catch_all_watch():
+            result = unwrap_message(message(pkcs7_entity(bad)), fuzz_seeds.keystore)
+        assert result.status is Status.UNSUPPORTED, result.detail
+        assert "RC2 with parameter version" in result.detail
+        load_content_info(bad)  # the structure itself is fine
