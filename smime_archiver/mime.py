@@ -6,19 +6,22 @@ part never stops the message; the text is shown as well as it can be decoded.
 
 from __future__ import annotations
 
+import base64
 import email
 import email.errors
 import email.policy
 import logging
 import mimetypes
 import re
+from dataclasses import replace
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 
+from smime_archiver.crypto import rawmime
 from smime_archiver.i18n import _
-from smime_archiver.model import Attachment, BodyPart, MessageView
+from smime_archiver.model import Attachment, BodyPart, MessageView, PartProblem, Status
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,9 @@ _POLICY = email.policy.default.clone(max_line_length=None)
 _MAX_BODY_CHARS = 2_000_000  # a body longer than this is cut (with a note) to keep PDFs sane
 _MAX_MESSAGE_DEPTH = 5  # forwarded mail inside forwarded mail ... shown this deep
 _MAX_MIME_DEPTH = 40  # multiparts nested deeper are kept as attachments, not walked
+MAX_HEADER_CHARS = 32_000  # a header value longer than this is cut in the view (~20 pages)
+MAX_HEADERS = 1000  # header fields listed in the view
+MAX_PART_BYTES = 100 * 1024 * 1024  # a part larger than this (decoded) is not extracted
 # What the email package raises for damaged headers and parameters (CharsetError for an
 # unknown charset in an encoded word is an email.errors.MessageError, not a ValueError).
 _DAMAGE = (ValueError, TypeError, IndexError, AttributeError, LookupError,
@@ -33,14 +39,51 @@ _DAMAGE = (ValueError, TypeError, IndexError, AttributeError, LookupError,
 
 
 def parse_message(data: bytes) -> MessageView:
-    """Decode headers, the body parts in reading order and the attachments of one message."""
+    """Decode headers, the body parts in reading order and the attachments of one message.
+
+    Limits (:data:`rawmime.MAX_PARTS` parts, :data:`rawmime.MAX_NESTING` levels,
+    :data:`MAX_HEADER_CHARS` per header, :data:`MAX_HEADERS` fields,
+    :data:`MAX_PART_BYTES` per part) keep a hostile message from taking the run down;
+    what they leave out is named in ``problems`` and the rest of the view is complete.
+    """
+    data, problems = _within_limits(data)
     msg = email.message_from_bytes(data, policy=_POLICY)
-    return _view(msg, "", 0)
+    view = _view(msg, "", 0)
+    if problems or view.problems:
+        view = replace(view, problems=(*problems, *view.problems))
+    return view
+
+
+def _within_limits(data: bytes) -> tuple[bytes, list[PartProblem]]:
+    """``data`` with every part a walk limit stops at replaced by an opaque attachment that
+    holds its raw bytes, so the email parser never meets more parts or levels than that."""
+    limited = [ref for ref in rawmime.walk(data) if ref.limited]
+    if not limited:
+        return data, []
+    eol = rawmime.line_ending_of(data)
+    problems = []
+    for ref in sorted(limited, key=lambda r: r.start, reverse=True):
+        name = f"part {ref.path}.eml"
+        opaque = (f'Content-Type: application/octet-stream; name="{name}"{eol.decode()}'
+                  f'Content-Disposition: attachment; filename="{name}"{eol.decode()}'
+                  f"Content-Transfer-Encoding: base64{eol.decode()}{eol.decode()}").encode()
+        body = base64.encodebytes(data[ref.start:ref.end]).replace(b"\n", eol)
+        data = rawmime.replace_span(data, ref.start, ref.end, opaque + body)
+        problems.append(PartProblem(ref.path, Status.CORRUPT, rawmime.limit_text(ref)))
+    problems.reverse()
+    return data, problems
 
 
 def _view(msg: Message, prefix: str, depth: int) -> MessageView:
     """The view of ``msg``; ``prefix`` is its MIME path inside an enclosing message."""
-    headers = tuple((name, _header_text(msg, name, value)) for name, value in _raw_items(msg))
+    limits = _Limits(prefix)
+    items = _raw_items(msg)
+    if len(items) > MAX_HEADERS:
+        limits.add(_("The message has {count} header fields; only the first {limit} are "
+                     "listed (all of them are in the original message embedded in the PDF)."
+                     ).format(count=len(items), limit=MAX_HEADERS))
+    headers = tuple((name, limits.cap(name, _header_text(msg, name, value)))
+                    for name, value in items[:MAX_HEADERS])
     date_text = _get(msg, "Date")
     date = None
     if date_text:
@@ -64,20 +107,43 @@ def _view(msg: Message, prefix: str, depth: int) -> MessageView:
         body = body[:_MAX_BODY_CHARS]
         notes.append(_("The message text is very long and was shortened in this view."))
     return MessageView(
-        subject=_get(msg, "Subject"),
-        sender=_addresses(msg, "From"),
-        to=_addresses(msg, "To"),
-        cc=_addresses(msg, "Cc"),
+        subject=limits.cap("Subject", _get(msg, "Subject")),
+        sender=limits.cap("From", _addresses(msg, "From")),
+        to=limits.cap("To", _addresses(msg, "To")),
+        cc=limits.cap("Cc", _addresses(msg, "Cc")),
         date=date,
-        date_text=date_text,
-        message_id=_get(msg, "Message-ID"),
+        date_text=limits.cap("Date", date_text),
+        message_id=limits.cap("Message-ID", _get(msg, "Message-ID")),
         body_text=body,
         body_html=body_html,
         attachments=tuple(walk.attachments),
         headers=headers,
         notes=tuple(dict.fromkeys(notes)),
         parts=tuple(walk.parts),
+        problems=(*limits.problems, *walk.problems),
     )
+
+
+class _Limits:
+    """Header values cut at :data:`MAX_HEADER_CHARS`, each cut named once as a problem."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[PartProblem] = []
+        self._named: set[str] = set()
+
+    def add(self, text: str) -> None:
+        self.problems.append(PartProblem(self.path, Status.CORRUPT, text))
+
+    def cap(self, name: str, value: str) -> str:
+        if len(value) <= MAX_HEADER_CHARS:
+            return value
+        if name.lower() not in self._named:
+            self._named.add(name.lower())
+            self.add(_("The header {name} is {size} characters long; only the first {limit} "
+                       "are shown (the whole header is in the original message embedded in "
+                       "the PDF).").format(name=name, size=len(value), limit=MAX_HEADER_CHARS))
+        return value[:MAX_HEADER_CHARS] + "…"
 
 
 _SURROGATES = re.compile(r"[\udc80-\udcff]")
@@ -182,6 +248,7 @@ class _Walk:
         self.parts: list[BodyPart] = []
         self.attachments: list[Attachment] = []
         self.notes: list[str] = []
+        self.problems: list[PartProblem] = []  # limits hit
         self.plain_alternatives: list[str] = []  # text/plain twins of shown HTML (GUI text)
 
     def walk(self, part: Message, path: str, *, shown: bool = True, level: int = 0) -> None:
@@ -233,7 +300,8 @@ class _Walk:
                     self.parts.append(BodyPart("html", path or "1", text))
             return
         att = self._attach(part, path, ctype, filename)
-        if shown and ctype.startswith("image/") and disposition != "attachment":
+        if att is not None and shown and ctype.startswith("image/") \
+                and disposition != "attachment":
             self.parts.append(BodyPart("image", path or "1", attachment=att))
 
     def _message(self, part: Message, path: str, shown: bool) -> None:
@@ -244,9 +312,10 @@ class _Walk:
             subject = " ".join(_get(inner[0], "Subject").replace("/", "-").split())[:100]
             name = f"{subject}.eml" if subject else None
         att = self._attach(part, path, "message/rfc822", name)
-        if (shown and isinstance(inner, list) and inner and isinstance(inner[0], Message)
-                and self.depth < _MAX_MESSAGE_DEPTH):
+        if (att is not None and shown and isinstance(inner, list) and inner
+                and isinstance(inner[0], Message) and self.depth < _MAX_MESSAGE_DEPTH):
             view = _view(inner[0], path or "1", self.depth + 1)
+            self.problems.extend(view.problems)
             self.parts.append(BodyPart("message", path or "1", attachment=att, message=view))
 
     def _alternative(self, kids: list[tuple[Message, str]], shown: bool, level: int) -> None:
@@ -289,10 +358,34 @@ class _Walk:
             else:
                 self._attach(child, child_path, _content_type(child), _filename(child))
 
-    def _attach(self, part: Message, path: str, ctype: str, filename: str | None) -> Attachment:
+    def _attach(self, part: Message, path: str, ctype: str,
+                filename: str | None) -> Attachment | None:
+        size = _decoded_size(part)
+        if size > MAX_PART_BYTES:
+            self.problems.append(PartProblem(path or "1", Status.CORRUPT, _(
+                "Part {part} ({name}) is about {size} MB when decoded, more than the {limit} MB "
+                "one part may have; it is not extracted (it is in the original message "
+                "embedded in the PDF).").format(
+                    part=path or "1", name=filename or ctype, size=size // (1024 * 1024),
+                    limit=MAX_PART_BYTES // (1024 * 1024))))
+            return None
         att = make_attachment(part, path, ctype, filename)
         self.attachments.append(att)
         return att
+
+
+def _decoded_size(part: Message) -> int:
+    """The size of the part's content once decoded, estimated without decoding it."""
+    if part.is_multipart():
+        return 0
+    raw = part.get_payload()
+    if not isinstance(raw, str):
+        return 0
+    try:
+        cte = str(part.get("Content-Transfer-Encoding") or "").strip().lower()
+    except _DAMAGE:
+        cte = ""
+    return len(raw) * 3 // 4 if cte == "base64" else len(raw)
 
 
 def _renderable(part: Message) -> bool:

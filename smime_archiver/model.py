@@ -337,3 +337,6 @@ class MessageView:
     headers: tuple[tuple[str, str], ...]  # every header, decoded, in order
     notes: tuple[str, ...] = ()  # e.g. "part 2 was encrypted and has been decrypted"
     parts: tuple[BodyPart, ...] = ()  # the body in reading order (text, HTML, images, mail)
+    # limits hit while reading the message (too many parts, a huge header, ...): what they
+    # left out is named here; the rest of the view is complete
+    problems: tuple[PartProblem, ...] = ()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from smime_archiver.archive import MessageRecord, pdf_basename
 from smime_archiver.crypto.keystore import KeyStore
-from smime_archiver.crypto.layers import unwrap_message
+from smime_archiver.crypto.layers import unwrap_message, with_problems
 from smime_archiver.errors import ArchiverError
 from smime_archiver.filenames import safe_attachment_name
 from smime_archiver.i18n import _
@@ -77,6 +77,7 @@ def open_message(raw: RawMail, keystore: KeyStore) -> OpenedMessage:
     result = unwrap_message(raw.data, keystore)
     try:
         view = parse_message(result.message)
+        result = with_problems(result, view.problems)  # limits the MIME model hit
     except Exception as e:
         log.debug("could not parse message %s %s", raw.source, raw.locator, exc_info=True)
         view = None

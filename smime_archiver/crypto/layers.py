@@ -53,6 +53,7 @@ from smime_archiver.errors import (
 )
 from smime_archiver.i18n import _, ngettext
 from smime_archiver.model import (
+    ARCHIVED_STATUSES,
     EncryptionInfo,
     Layer,
     PartProblem,
@@ -417,7 +418,7 @@ def _unwrap_nested(data: bytes, state: _State, eol: bytes) -> bytes:
     for _round in range(MAX_NESTED_PARTS):
         target = None
         for ref in walk(data):
-            if not ref.path or _under(ref.path, leave):
+            if not ref.path or ref.limited or _under(ref.path, leave):
                 continue
             if _candidate(ref.entity):
                 target = ref
@@ -445,10 +446,11 @@ def _unwrap_nested(data: bytes, state: _State, eol: bytes) -> bytes:
             continue
         data = replace_span(data, target.start, target.end, to_line_ending(new, eol))
         _check_size(data)
-    raise LimitExceededError(
-        _("The message holds more than {count} encrypted or signed parts; it was not opened "
-          "further.").format(count=MAX_NESTED_PARTS)
-    )
+    # the parts opened so far stay open, the others as they are: the rest is still archived
+    state.problems.append(PartProblem("", Status.CORRUPT, _(
+        "The message holds more than {count} encrypted or signed parts; the first {count} "
+        "were opened, the others were not.").format(count=MAX_NESTED_PARTS)))
+    return data
 
 
 def _check_size(data: bytes) -> None:
@@ -476,6 +478,20 @@ def _problem(path: str, e: MessageError) -> PartProblem:
 
 
 # --- the outcome ----------------------------------------------------------------------------
+
+
+def with_problems(result: UnwrapResult, problems: tuple[PartProblem, ...]) -> UnwrapResult:
+    """``result`` with more problems (e.g. limits the MIME model hit): outcome recomputed.
+
+    The message stays as it is, so what could be read is still archived; a problem equal to
+    one already listed (same part, same text) is not added twice.
+    """
+    known = {(p.part, p.detail) for p in result.problems}
+    new = tuple(p for p in problems if (p.part, p.detail) not in known)
+    if not new or (result.status not in ARCHIVED_STATUSES and not result.problems):
+        return result  # nothing new, or nothing was opened: the outcome already says why
+    state = _State(KeyStore([]), 0, [], list(result.layers), [*result.problems, *new])
+    return _outcome(result.message, state)
 
 
 def _outcome(message: bytes, state: _State) -> UnwrapResult:

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from smime_archiver.errors import LimitExceededError, MalformedMessageError
+from smime_archiver.errors import MalformedMessageError
 from smime_archiver.i18n import _
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,12 @@ _FIELD_RE = re.compile(rb"([!-9;-~]+)[ \t]*:")
 _EOL_RE = re.compile(rb"\r?\n")
 _FOLD_RE = re.compile(rb"\r?\n(?=[ \t])")
 # Entities nested deeper than this are not descended into (a hostile message could
-# otherwise exhaust the recursion limit); no real mail comes close.
+# otherwise exhaust the recursion limit); no real mail comes close.  Such an entity is
+# reported by structure_defects, and the rest of the message is opened as usual.
 MAX_NESTING = 40
+# Entities walked in one message, at most: a few bytes make a part, and each part costs
+# every reader time (Python's email parser about 0.25 ms); real mail has a few dozen.
+MAX_PARTS = 1000
 
 
 @dataclass(frozen=True)
@@ -245,27 +249,43 @@ class PartRef:
     end: int
     entity: Entity
     encapsulated: bool = False
+    # nested :data:`MAX_NESTING` levels deep and holding parts of its own, which are not
+    # walked (a hostile message could otherwise exhaust the recursion limit)
+    too_deep: bool = False
+    # the walk met :data:`MAX_PARTS` entities before this one: this span holds this part
+    # and its later siblings, raw and unwalked (``entity`` is parsed from its start)
+    too_many: bool = False
+
+    @property
+    def limited(self) -> bool:
+        """Whether a limit kept the walk out of this entity's insides."""
+        return self.too_deep or self.too_many
 
 
 def walk(data: bytes) -> Iterator[PartRef]:
-    """Every entity of the message, depth first, outermost first."""
-    yield from _walk(data, "", 0, 0, False)
+    """Every entity of the message, depth first, outermost first.
+
+    At most :data:`MAX_PARTS` entities, nested at most :data:`MAX_NESTING` deep; past a
+    limit one :class:`PartRef` flagged ``too_deep`` / ``too_many`` stands for what was not
+    walked, and the rest of the message is walked as usual.
+    """
+    yield from _walk(data, "", 0, 0, False, [0])
 
 
 def _child(path: str, n: int) -> str:
     return f"{path}.{n}" if path else str(n)
 
 
-def _walk(data: bytes, path: str, base: int, depth: int, encapsulated: bool) -> Iterator[PartRef]:
-    if depth > MAX_NESTING:
-        raise LimitExceededError(
-            _("The message's MIME structure is nested more than {n} levels deep.").format(
-                n=MAX_NESTING
-            )
-        )
+def _walk(data: bytes, path: str, base: int, depth: int, encapsulated: bool,
+          seen: list[int]) -> Iterator[PartRef]:
+    seen[0] += 1
     entity = parse_entity(data)
-    yield PartRef(path, base, base + len(data), entity, encapsulated)
     ctype = entity.content_type
+    if depth >= MAX_NESTING:  # the rest of the message is still walked
+        holds = ctype.startswith("multipart/") or ctype == "message/rfc822"
+        yield PartRef(path, base, base + len(data), entity, encapsulated, too_deep=holds)
+        return
+    yield PartRef(path, base, base + len(data), entity, encapsulated)
     body_base = base + entity.body_offset
     if ctype.startswith("multipart/"):
         boundary = entity.param("boundary")
@@ -273,10 +293,27 @@ def _walk(data: bytes, path: str, base: int, depth: int, encapsulated: bool) -> 
             return
         mp = split_multipart(entity.body, boundary)
         for n, (s, e) in enumerate(mp.parts, 1):
-            yield from _walk(entity.body[s:e], _child(path, n), body_base + s, depth + 1, False)
+            if seen[0] >= MAX_PARTS:
+                rest = entity.body[s:mp.parts[-1][1]]
+                yield PartRef(_child(path, n), body_base + s, body_base + mp.parts[-1][1],
+                              parse_entity(rest), False, too_many=True)
+                return
+            yield from _walk(entity.body[s:e], _child(path, n), body_base + s, depth + 1,
+                             False, seen)
     elif ctype == "message/rfc822" and entity.transfer_encoding in ("7bit", "8bit", "binary"):
         inner_path = path or "1"
-        yield from _walk(entity.body, inner_path, body_base, depth + 1, True)
+        yield from _walk(entity.body, inner_path, body_base, depth + 1, True, seen)
+
+
+def limit_text(ref: PartRef) -> str:
+    """The sentence for a part the walk did not open because of a limit."""
+    if ref.too_many:
+        return _("The message has more than {n} parts; part {part} and the parts after it "
+                 "are not opened or shown on their own (they stay in the original message "
+                 "embedded in the PDF).").format(n=MAX_PARTS, part=ref.path)
+    return _("Part {part} is nested more than {n} levels deep; the parts inside it are not "
+             "opened or shown on their own (they stay in the original message embedded in "
+             "the PDF).").format(part=ref.path, n=MAX_NESTING)
 
 
 def replace_span(data: bytes, start: int, end: int, new: bytes) -> bytes:
@@ -367,8 +404,9 @@ def structure_defects(data: bytes) -> list[tuple[str, str]]:
     """``(path, sentence)`` for each multipart that cannot be read completely.
 
     A multipart without a boundary parameter, or without its close delimiter
-    (a truncated message), is reported once: parts inside a reported one are
-    not reported again.
+    (a truncated message), and parts past a walk limit (:func:`limit_text`) are reported
+    once:
+    parts inside a reported one are not reported again.
     """
     found: list[tuple[str, str]] = []
     for ref in walk(data):
@@ -376,6 +414,9 @@ def structure_defects(data: bytes) -> list[tuple[str, str]]:
             continue
         entity = ref.entity
         ctype = entity.content_type
+        if ref.limited:
+            found.append((ref.path, limit_text(ref)))
+            continue
         if not ctype.startswith("multipart/"):
             continue
         boundary = entity.param("boundary")

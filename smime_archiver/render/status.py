@@ -83,6 +83,9 @@ def protection_lines(result: UnwrapResult) -> list[str]:
         if layer.kind == "compressed":
             lines.append(_("Compressed (zlib); decompressed."))
     for problem in result.problems:
+        if not problem.part:  # the message as a whole (a limit such as a huge header)
+            lines.append(problem.detail)
+            continue
         lines.append(
             _("Part {part} could not be opened: {detail}").format(
                 part=problem.part, detail=problem.detail

@@ -32,7 +32,7 @@ from smime_archiver.render.htmltree import count_remote
 from smime_archiver.render.images import IMAGE_TYPES, ImageProblem, image_flowable, placeholder
 from smime_archiver.render.status import protection_lines, status_label
 from smime_archiver.render.styles import FRAME_HEIGHT, FRAME_WIDTH, LIGHT_GREY, styles, table_style
-from smime_archiver.render.text import text_flowables
+from smime_archiver.render.text import breakable, text_flowables
 
 _STATUS_COLOURS = {
     Status.DECRYPTED: colors.HexColor("#e6f4ea"),
@@ -78,7 +78,7 @@ def build_story(view: MessageView, result: UnwrapResult, raw: RawMail,
     body, notes = message_body(view, options, level=1, width=FRAME_WIDTH)
     story: list[Flowable] = [
         Bookmark(subject, 0),
-        Paragraph(markup(subject, SANS_BOLD), st["title"]),
+        Paragraph(breakable(subject, SANS_BOLD), st["title"]),
         header_table(view),
         Spacer(1, 4 * mm),
         status_panel(result, view, raw, notes + options.notes),
@@ -156,7 +156,7 @@ def forwarded(view: MessageView, part: str, options: Options, *, level: int,
         Bookmark(title, level),
         HRFlowable(width="100%", thickness=0.6, color=LIGHT_GREY, spaceAfter=3),
         Indenter(left=_NEST_INDENT),
-        Paragraph(markup(title, SANS_BOLD), st["section"]),
+        Paragraph(breakable(title, SANS_BOLD), st["section"]),
         header_table(view, width=inner_width),
     ]
     out += [Paragraph(markup(n), st["note"]) for n in notes]
@@ -174,7 +174,7 @@ def header_table(view: MessageView, *, width: float = FRAME_WIDTH) -> Table:
                          (_("Date"), date), (_("Subject"), view.subject)):
         if value:
             rows.append([Paragraph(markup(label), st["label"]),
-                         Paragraph(markup(value), st["value"])])
+                         Paragraph(breakable(value), st["value"])])
     if not rows:
         rows.append([Paragraph(markup(_("Headers")), st["label"]),
                      Paragraph(markup(_("(none)")), st["value"])])
@@ -217,8 +217,8 @@ def attachment_table(attachments: tuple[Attachment, ...], width: float) -> Table
     for att in attachments:
         digest = hashlib.sha256(att.data).hexdigest()
         rows.append([
-            Paragraph(markup(att.filename), st["small"]),
-            Paragraph(markup(att.content_type), st["small"]),
+            Paragraph(breakable(att.filename), st["small"]),
+            Paragraph(breakable(att.content_type), st["small"]),
             Paragraph(markup(format_size(att.size)), st["small"]),
             Paragraph(markup(digest[:32], MONO) + "<br/>" + markup(digest[32:], MONO),
                       st["small_mono"]),
@@ -249,7 +249,7 @@ def _drawable(att: Attachment) -> bool:
 
 def _picture(att: Attachment, width: float) -> list[Flowable]:
     st = styles()
-    caption = Paragraph(markup(_("{name} ({type}, {size})").format(
+    caption = Paragraph(breakable(_("{name} ({type}, {size})").format(
         name=att.filename, type=att.content_type, size=format_size(att.size))), st["note"])
     try:
         image = image_flowable(att.data, width, FRAME_HEIGHT * 0.75)

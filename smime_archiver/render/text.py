@@ -15,7 +15,7 @@ import re
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph
 
-from smime_archiver.render.fonts import MONO, markup
+from smime_archiver.render.fonts import MONO, SANS, markup
 from smime_archiver.render.rtl import BidiParagraph, has_rtl
 from smime_archiver.render.styles import FRAME_WIDTH, MONO_CHAR_WIDTH, QUOTE_BAR, styles
 
@@ -135,6 +135,23 @@ def _pieces(line: str) -> list[str]:
     if current or not pieces:
         pieces.append(current)
     return pieces
+
+
+def breakable(text: str, face: str = SANS, *, piece: int = 40) -> str:
+    """Paragraph markup for a one-line value (a header, a file name) in which words longer
+    than ``piece`` characters are broken into lines short enough for a narrow column:
+    ReportLab splits a word too wide for its line letter by letter, in time that grows
+    with the square of the word's length."""
+    if len(text) <= piece or max(map(len, text.split(" "))) <= piece:
+        return markup(text, face)
+    out = []
+    for word in text.split(" "):
+        if len(word) > piece:
+            out.append("<br/>".join(markup(word[i:i + piece], face)
+                                    for i in range(0, len(word), piece)))
+        else:
+            out.append(markup(word, face))
+    return " ".join(out)
 
 
 def _mono_lines(line: str, per_line: int) -> list[str]:

@@ -8,7 +8,7 @@ import email.policy
 import pytest
 
 from smime_archiver.crypto import rawmime
-from smime_archiver.errors import LimitExceededError, MalformedMessageError
+from smime_archiver.errors import MalformedMessageError
 from tests.support.layers import multipart
 
 MSG = (
@@ -139,10 +139,13 @@ def test_line_endings_are_converted_except_inside_binary_bodies():
     assert rawmime.canonicalize_crlf(b"a\nb\r\nc\n") == b"a\r\nb\r\nc\r\n"
 
 
-def test_nesting_limit_is_a_malformed_message():
+def test_nesting_limit_stops_descending_and_is_reported():
     data = b"Content-Type: text/plain\r\n\r\nx"
     for n in range(rawmime.MAX_NESTING + 2):
         data = multipart("mixed", [data], boundary=f"b{n}")
-    with pytest.raises(LimitExceededError) as info:
-        list(rawmime.walk(data))
-    assert info.value.status == "corrupt"
+    refs = list(rawmime.walk(data))
+    assert len(refs) == rawmime.MAX_NESTING + 1  # not descended past the limit
+    deep = [r for r in refs if r.too_deep]
+    assert [len(r.path.split(".")) for r in deep] == [rawmime.MAX_NESTING]
+    [(path, text)] = rawmime.structure_defects(data)
+    assert path == deep[0].path and "nested more than 40 levels deep" in text

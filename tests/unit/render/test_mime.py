@@ -160,8 +160,11 @@ def test_deeply_nested_multiparts_do_not_recurse_forever():
     for i in reversed(range(depth)):
         raw += f"--b{i}--\r\n".encode()
     view = parse_message(raw)
-    assert view.notes  # says that part of it is kept as an attachment
-    assert view.attachments
+    # the part at the limit is kept, raw, as an attachment; the view names it as a problem
+    [problem] = view.problems
+    assert "nested more than 40 levels deep" in problem.detail
+    assert [a.filename for a in view.attachments] == [f"part {problem.part}.eml"]
+    assert b"inderst" in view.attachments[0].data
 
 
 def test_unflow_rfc3676():
