@@ -64,6 +64,7 @@ class _Material:
     cert_names: dict[bytes, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # key types we could not load
     warnings: list[str] = field(default_factory=list)
+    source: str = ""  # the key file, for the warnings
 
     def add_key(self, key: object, name: str | None = None) -> None:
         spki = _spki(key.public_key())  # type: ignore[attr-defined]
@@ -71,6 +72,15 @@ class _Material:
             self.keys.append((key, name))
 
     def add_cert(self, cert: x509.Certificate, name: str | bytes | None = None) -> None:
+        try:  # cryptography reads names and dates only when asked: ask now
+            cert.subject, cert.issuer, cert.serial_number  # noqa: B018
+            cert.not_valid_before_utc, cert.not_valid_after_utc  # noqa: B018
+        except ValueError:
+            log.info("damaged certificate left out of %s", self.source)
+            self.warnings.append(_(
+                "A certificate in {file} is damaged (its names or dates cannot be read); it "
+                "was left out. The keys in the file are still used.").format(file=self.source))
+            return
         raw = cert.public_bytes(serialization.Encoding.DER)
         if all(c.public_bytes(serialization.Encoding.DER) != raw for c in self.certificates):
             self.certificates.append(cert)
@@ -278,7 +288,7 @@ def _result(source: str, material: _Material) -> KeyFileResult:
 
 
 def _read_material(data: bytes, source: str, feed: PasswordFeed) -> _Material:
-    material = _Material()
+    material = _Material(source=source)
     if looks_like_pfx(data):
         _read_pfx(data, source, feed, material)
     elif data[:1] == b"\x30" and privkeys.der_kind(data) is not None:

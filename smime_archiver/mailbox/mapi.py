@@ -323,7 +323,9 @@ def _html(msg: MapiMessage) -> str:
 
 
 def _attach(root: EmailMessage, att: MapiAttachment, position: int) -> None:
-    name = att.filename(position)
+    # a header parameter cannot hold line breaks or other control characters
+    name = " ".join("".join(c if c.isprintable() else " " for c in att.filename(position))
+                    .split()) or f"attachment-{position + 1}"
     if att.embedded is not None:
         inner = BytesParser(policy=email.policy.SMTP).parsebytes(build_mime(att.embedded))
         root.add_attachment(inner)
