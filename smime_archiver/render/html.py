@@ -461,6 +461,14 @@ def _table(node: Node, b: _Builder, state: Inline) -> None:
     caption = [c for c in node.children if isinstance(c, Node) and c.tag == "caption"]
     for cap in caption:
         _block(cap, b, replace(state, bold=True), {})
+    if columns > MAX_COLUMNS or cells > MAX_TABLE_CELLS:
+        note = _("A table in the HTML text has {cells} cells in {columns} columns, more than "
+                 "can be drawn as a table ({limit} cells, {max_columns} columns); its cells "
+                 "are shown one after the other.").format(
+                     cells=cells, columns=columns, limit=MAX_TABLE_CELLS,
+                     max_columns=MAX_COLUMNS)
+        if note not in b.ctx.notes:
+            b.ctx.notes.append(note)
     if columns <= 1 or b.block.table_depth >= MAX_TABLE_DEPTH or columns > MAX_COLUMNS \
             or cells > MAX_TABLE_CELLS:
         _flatten_table(grid, b, state, columns)
