@@ -198,16 +198,28 @@ def status_panel(result: UnwrapResult, view: MessageView, raw: RawMail,
     if raw.note:
         lines.append(_("Mailbox: {note}").format(note=raw.note))
     lines += list(dict.fromkeys(notes))
-    cells += [Paragraph(markup(line), st["status"]) for line in lines]
-    table = Table([[cells]], colWidths=[FRAME_WIDTH], hAlign="LEFT")
+    cells += [Paragraph(breakable(_shorter(line)), st["status"]) for line in lines]
+    # one row per line, so that a panel longer than a page (a damaged message with many
+    # problems) continues on the next page instead of failing the layout
+    table = Table([[cell] for cell in cells], colWidths=[FRAME_WIDTH], hAlign="LEFT",
+                  splitInRow=1)
     background = _STATUS_COLOURS.get(result.status, _PROBLEM_COLOUR)
     table.setStyle(table_style([
         ("BACKGROUND", (0, 0), (-1, -1), background),
         ("BOX", (0, 0), (-1, -1), 0.5, LIGHT_GREY),
         ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-        ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+        ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, 0), 5), ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
     ]))
     return table
+
+
+_MAX_SHOWN = 2000  # characters of one status line or attachment name drawn in a table
+
+
+def _shorter(text: str, limit: int = _MAX_SHOWN) -> str:
+    """``text``, cut with an ellipsis past ``limit`` characters (it is embedded in full)."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def attachment_table(attachments: tuple[Attachment, ...], width: float) -> Table:
@@ -217,15 +229,16 @@ def attachment_table(attachments: tuple[Attachment, ...], width: float) -> Table
     for att in attachments:
         digest = hashlib.sha256(att.data).hexdigest()
         rows.append([
-            Paragraph(breakable(att.filename), st["small"]),
-            Paragraph(breakable(att.content_type), st["small"]),
+            Paragraph(breakable(_shorter(att.filename, 500)), st["small"]),
+            Paragraph(breakable(_shorter(att.content_type, 100)), st["small"]),
             Paragraph(markup(format_size(att.size)), st["small"]),
             Paragraph(markup(digest[:32], MONO) + "<br/>" + markup(digest[32:], MONO),
                       st["small_mono"]),
             Paragraph(markup(_("embedded in this PDF")), st["small"]),
         ])
     fixed = [28 * mm, 15 * mm, 46 * mm, 22 * mm]
-    table = Table(rows, colWidths=[width - sum(fixed), *fixed], repeatRows=1, hAlign="LEFT")
+    table = Table(rows, colWidths=[width - sum(fixed), *fixed], repeatRows=1, hAlign="LEFT",
+                  splitInRow=1)
     table.setStyle(table_style([
         ("LINEBELOW", (0, 0), (-1, 0), 0.5, LIGHT_GREY),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#eeeeee")),
@@ -250,10 +263,11 @@ def _drawable(att: Attachment) -> bool:
 def _picture(att: Attachment, width: float) -> list[Flowable]:
     st = styles()
     caption = Paragraph(breakable(_("{name} ({type}, {size})").format(
-        name=att.filename, type=att.content_type, size=format_size(att.size))), st["note"])
+        name=_shorter(att.filename, 500), type=_shorter(att.content_type, 100),
+        size=format_size(att.size))), st["note"])
     try:
         image = image_flowable(att.data, width, FRAME_HEIGHT * 0.75)
     except ImageProblem as e:
         return [placeholder(_("Picture {label} not shown: {reason}").format(
-            label=att.filename, reason=e))]
+            label=_shorter(att.filename, 500), reason=e))]
     return [KeepTogether([image, caption])]
