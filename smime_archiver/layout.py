@@ -18,7 +18,8 @@ at most 60 bytes).
 with ``.pdf``, ``.eml`` and ``_attachments/`` sharing one stem.  A stem already taken in
 the same folder (compared case-insensitively, as on Windows and macOS) gets ``_2``, ``_3``,
 ... in report order, so the same input always gives the same names.  Files already in the
-output folder are never overwritten, except those the resume journal says are ours.
+output folder are never overwritten, except those the resume journal says are ours, and a
+folder that is a link leading out of the output folder is refused (:class:`OutputError`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from smime_archiver.archive import safe_component
+from smime_archiver.errors import OutputError
+from smime_archiver.i18n import _
 from smime_archiver.mailbox import container_of
 from smime_archiver.model import RawMail, SourceProblem
 
@@ -90,6 +93,7 @@ class NameReserver:
         self.out_dir = out_dir
         self._taken: set[str] = set()
         self._owned = owned if owned is not None else set()
+        self._inside: set[str] = set()  # folders checked to lie inside the output folder
 
     @staticmethod
     def key(folder: str, stem: str) -> str:
@@ -111,12 +115,34 @@ class NameReserver:
         return any(os.path.lexists(base / (stem + suffix))
                    for suffix in (".pdf", ".eml", ATTACHMENTS_SUFFIX))
 
+    def check_inside(self, folder: str) -> None:
+        """Raise :class:`OutputError` if ``folder`` (relative) leads out of the output folder,
+        through a link someone left there: nothing is ever written through it."""
+        if folder in self._inside:
+            return
+        root = os.path.realpath(self.out_dir)
+        probe = self.out_dir
+        for part in folder.split("/") if folder else []:
+            probe = probe / part
+            if not os.path.lexists(probe):
+                break  # made by us, as a real folder
+            real = os.path.realpath(probe)
+            if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+                raise OutputError(_(
+                    "{folder} in the output folder is a link to {target}, which lies outside "
+                    "the output folder; nothing is written through it. Remove the link or "
+                    "choose another output folder.").format(folder=probe, target=real),
+                    source=str(probe))
+        self._inside.add(folder)
+
     def reserve(self, folder: str, base: str, prefer: str | None = None) -> str:
         """A stem for ``base`` in ``folder`` that nothing else uses; remembered.
 
         ``prefer``: the stem the journal gave this message in an earlier, interrupted run
         (its files are ours to overwrite), used when no message of this run took it.
+        Raises :class:`OutputError` when ``folder`` is a link out of the output folder.
         """
+        self.check_inside(folder)
         if prefer is not None:
             self.release(folder, prefer)
             if self.key(folder, prefer) not in self._taken:
