@@ -31,6 +31,7 @@ _MAX_MESSAGE_DEPTH = 5  # forwarded mail inside forwarded mail ... shown this de
 _MAX_MIME_DEPTH = 40  # multiparts nested deeper are kept as attachments, not walked
 MAX_HEADER_CHARS = 32_000  # a header value longer than this is cut in the view (~20 pages)
 MAX_HEADERS = 1000  # header fields listed in the view
+MAX_MIME_FIELD = 8192  # a Content-* field longer than this is cut before parsing
 MAX_PART_BYTES = 100 * 1024 * 1024  # a part larger than this (decoded) is not extracted
 # What the email package raises for damaged headers and parameters (CharsetError for an
 # unknown charset in an encoded word is an email.errors.MessageError, not a ValueError).
@@ -55,21 +56,45 @@ def parse_message(data: bytes) -> MessageView:
 
 
 def _within_limits(data: bytes) -> tuple[bytes, list[PartProblem]]:
-    """``data`` with every part a walk limit stops at replaced by an opaque attachment that
-    holds its raw bytes, so the email parser never meets more parts or levels than that."""
-    limited = [ref for ref in rawmime.walk(data) if ref.limited]
-    if not limited:
-        return data, []
+    """``data`` as the email parser may see it: every part a walk limit stops at replaced
+    by an opaque attachment that holds its raw bytes (so the parser never meets more parts
+    or levels than that), and Content-* fields longer than :data:`MAX_MIME_FIELD` cut
+    (the parser reads them again at every look: a huge one makes each look slow)."""
     eol = rawmime.line_ending_of(data)
+    edits: list[tuple[int, int, bytes, PartProblem]] = []
+    for ref in rawmime.walk(data):
+        if ref.limited:
+            name = f"part {ref.path}.eml"
+            opaque = (f'Content-Type: application/octet-stream; name="{name}"{eol.decode()}'
+                      f'Content-Disposition: attachment; filename="{name}"{eol.decode()}'
+                      f"Content-Transfer-Encoding: base64{eol.decode()}{eol.decode()}").encode()
+            body = base64.encodebytes(data[ref.start:ref.end]).replace(b"\n", eol)
+            edits.append((ref.start, ref.end, opaque + body, PartProblem(
+                ref.path, Status.CORRUPT, rawmime.limit_text(ref))))
+            continue
+        offset = ref.start
+        for header in ref.entity.headers:
+            if len(header.raw) > MAX_MIME_FIELD and header.lower_name().startswith("content-"):
+                edits.append((offset, offset + len(header.raw),
+                              header.raw[:MAX_MIME_FIELD].rstrip(b"\r\n") + eol,
+                              PartProblem(ref.path, Status.CORRUPT, _(
+                                  "The {name} field of {part} is {size} characters long; only "
+                                  "the first {limit} were read.").format(
+                                      name=header.name, size=len(header.raw),
+                                      limit=MAX_MIME_FIELD,
+                                      part=_("part {path}").format(path=ref.path)
+                                      if ref.path else _("the message")))))
+            offset += len(header.raw)
+    if not edits:
+        return data, []
     problems = []
-    for ref in sorted(limited, key=lambda r: r.start, reverse=True):
-        name = f"part {ref.path}.eml"
-        opaque = (f'Content-Type: application/octet-stream; name="{name}"{eol.decode()}'
-                  f'Content-Disposition: attachment; filename="{name}"{eol.decode()}'
-                  f"Content-Transfer-Encoding: base64{eol.decode()}{eol.decode()}").encode()
-        body = base64.encodebytes(data[ref.start:ref.end]).replace(b"\n", eol)
-        data = rawmime.replace_span(data, ref.start, ref.end, opaque + body)
-        problems.append(PartProblem(ref.path, Status.CORRUPT, rawmime.limit_text(ref)))
+    limit = len(data) + 1
+    for start, end, new, problem in sorted(edits, key=lambda e: e[0], reverse=True):
+        if end > limit:
+            continue  # inside a span already replaced
+        data = rawmime.replace_span(data, start, end, new)
+        problems.append(problem)
+        limit = start
     problems.reverse()
     return data, problems
 
