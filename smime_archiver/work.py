@@ -154,14 +154,17 @@ def _process(raw: RawMail, keystore: KeyStore, options: WorkOptions) -> Outcome:
     renderable = view is not None and (result.status in ARCHIVED_STATUSES or result.problems)
     if options.tmp_dir is None or view is None or not renderable:
         return Outcome(record)
+    limits: list[str] = []
     try:
-        pdf = render_pdf(view, result, raw)
+        pdf = render_pdf(view, result, raw, limits=limits)
     except Exception as e:
         log.debug("rendering failed for %s %s", raw.source, raw.locator, exc_info=True)
         record.status = Status.ERROR
         record.detail = _("The message was opened but the PDF could not be made ({error}: "
                           "{reason}).").format(error=type(e).__name__, reason=e)
         return Outcome(record)
+    if limits:  # pictures or tables a display limit kept off the pages: said in the report
+        record.detail = " ".join([record.detail, *limits])
     outcome = Outcome(record, base=pdf_basename(view.date, view.sender, view.subject))
     try:
         outcome.pdf_tmp = write_temp(options.tmp_dir, pdf)

@@ -96,6 +96,9 @@ class Context:
     used_cids: set[str] = field(default_factory=set)
     remote_images: int = 0
     notes: list[str] = field(default_factory=list)
+    # what a display limit kept from the page (a picture too large, a table too big): the
+    # export adds these to the message's line in the report
+    limits: list[str] = field(default_factory=list)
 
 
 class _Builder:
@@ -469,6 +472,7 @@ def _table(node: Node, b: _Builder, state: Inline) -> None:
                      max_columns=MAX_COLUMNS)
         if note not in b.ctx.notes:
             b.ctx.notes.append(note)
+            b.ctx.limits.append(note)
     if columns <= 1 or b.block.table_depth >= MAX_TABLE_DEPTH or columns > MAX_COLUMNS \
             or cells > MAX_TABLE_CELLS:
         _flatten_table(grid, b, state, columns)
@@ -661,8 +665,9 @@ def _image(node: Node, b: _Builder) -> None:
         flowable = image_flowable(data, max_w, FRAME_HEIGHT * 0.8, want_width=want_w,
                                   want_height=want_h if want_w else None)
     except ImageProblem as e:
-        b.add_flowable(placeholder(_("Picture {label} not shown: {reason}").format(
-            label=label, reason=e)))
+        text = _("Picture {label} not shown: {reason}").format(label=label[:500], reason=e)
+        b.ctx.limits.append(text)
+        b.add_flowable(placeholder(text))
         return
     b.add_flowable(_Indented(flowable, b.block.indent) if b.block.indent else flowable)
 

@@ -81,8 +81,13 @@ class ArchiveCanvas(rl_canvas.Canvas):
         self.restoreState()
 
 
-def render_pdf(view: MessageView, result: UnwrapResult, raw: RawMail) -> bytes:
-    """The PDF/A-3b of one message as bytes (the archive writer stores them atomically)."""
+def render_pdf(view: MessageView, result: UnwrapResult, raw: RawMail, *,
+               limits: list[str] | None = None) -> bytes:
+    """The PDF/A-3b of one message as bytes (the archive writer stores them atomically).
+
+    ``limits``, when given, receives one sentence for each thing a display limit kept
+    off the pages (a picture too large to draw, a table too big to draw as a table).
+    """
     register_fonts()
     attempts = (Options(), Options(simple=True, notes=[_(
         "The layout of the HTML text was too complex to draw; its tables are shown as "
@@ -91,7 +96,10 @@ def render_pdf(view: MessageView, result: UnwrapResult, raw: RawMail) -> bytes:
             "message is embedded in this PDF.")]))
     for i, options in enumerate(attempts):
         try:
-            return _render(view, result, raw, options)
+            pdf = _render(view, result, raw, options)
+            if limits is not None:
+                limits.extend(dict.fromkeys(options.limits))
+            return pdf
         except Exception:
             if i == len(attempts) - 1 or not _has_html(view):
                 raise

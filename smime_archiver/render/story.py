@@ -69,6 +69,7 @@ class Options:
     simple: bool = False  # flatten HTML tables (used when the full layout failed)
     text_only: bool = False  # draw HTML bodies as plain text (last resort)
     notes: list[str] = field(default_factory=list)
+    limits: list[str] = field(default_factory=list)  # filled: pictures/tables not drawn
 
 
 def build_story(view: MessageView, result: UnwrapResult, raw: RawMail,
@@ -112,9 +113,10 @@ def message_body(view: MessageView, options: Options, *, level: int,
                 out += flowables
                 shown_cids |= ctx.used_cids
                 notes += ctx.notes
+                options.limits.extend(ctx.limits)
             drawn += 1
         elif part.kind == "image" and part.attachment is not None:
-            out += _picture(part.attachment, width)
+            out += _picture(part.attachment, width, options.limits)
             shown_parts.add(part.attachment.part)
             drawn += 1
         elif part.kind == "message" and part.message is not None:
@@ -136,7 +138,7 @@ def message_body(view: MessageView, options: Options, *, level: int,
         out += [Bookmark(_("Pictures"), level), CondPageBreak(40 * mm),
                 Paragraph(markup(_("Pictures")), st["section"])]
         for att in pictures:
-            out += _picture(att, width)
+            out += _picture(att, width, options.limits)
     if view.attachments:
         out += [Bookmark(_("Attachments"), level), CondPageBreak(30 * mm),
                 Paragraph(markup(_("Attachments")), st["section"]),
@@ -260,7 +262,7 @@ def _drawable(att: Attachment) -> bool:
     return att.content_type in IMAGE_TYPES and att.size > 0
 
 
-def _picture(att: Attachment, width: float) -> list[Flowable]:
+def _picture(att: Attachment, width: float, limits: list[str]) -> list[Flowable]:
     st = styles()
     caption = Paragraph(breakable(_("{name} ({type}, {size})").format(
         name=_shorter(att.filename, 500), type=_shorter(att.content_type, 100),
@@ -268,6 +270,8 @@ def _picture(att: Attachment, width: float) -> list[Flowable]:
     try:
         image = image_flowable(att.data, width, FRAME_HEIGHT * 0.75)
     except ImageProblem as e:
-        return [placeholder(_("Picture {label} not shown: {reason}").format(
-            label=_shorter(att.filename, 500), reason=e))]
+        text = _("Picture {label} not shown: {reason}").format(
+            label=_shorter(att.filename, 500), reason=e)
+        limits.append(text)
+        return [placeholder(text)]
     return [KeepTogether([image, caption])]

@@ -47,8 +47,10 @@ def _good(fuzz_seeds) -> list[tuple[str, bytes]]:
 def test_thousands_of_mutants_every_message_accounted_and_good_ones_kept(
         fuzz_seeds, tmp_path, monkeypatch, capsys):
     rng = random.Random(8)
-    pool = [d for _n, d in fuzz_seeds.of("unwrap") + fuzz_seeds.of("mime")
-            if not d.startswith(b"0")]  # bare CMS files are not mail in an mbox
+    # bare CMS files are not mail in an mbox; the HTML newsletter (slow to draw) is the
+    # html target's business, and mutants of it would dominate the run's time
+    pool = [d for n, d in fuzz_seeds.of("unwrap") + fuzz_seeds.of("mime")
+            if not d.startswith(b"0") and n != "html.eml"]
     good = _good(fuzz_seeds)
     boxes: dict[str, list[bytes]] = {"a": [], "b": [], "maildir": [], "eml": []}
     kinds = ["a"] * 35 + ["b"] * 25 + ["maildir"] * 25 + ["eml"] * 15

@@ -5,7 +5,8 @@ unwrap, MIME model, PDF) and the PDF is read back with ``pdftotext``.  Structura
 (MIME depth and parts, header size, part size, S/MIME layers, decompression) make the
 message ``corrupt`` with a sentence that says which limit and which part, and the PDF
 still shows everything else.  Display limits (a picture's pixels, an HTML table's size)
-keep the status: the picture is embedded in the PDF, the table's cells are all drawn.
+keep the status (the picture is embedded in the PDF, the table's cells are all drawn)
+and add their sentence to the message's line in the report.
 """
 
 from __future__ import annotations
@@ -137,7 +138,8 @@ def test_a_picture_with_too_many_pixels_is_listed_not_drawn(tmp_path):
                b"\r\n\r\n" + base64.encodebytes(_png(9000, 5000)))  # 45 megapixels
     outcome, text = _process(tmp_path, message(multipart("mixed", [_text_part(), picture])))
     assert outcome.record.status is Status.PLAIN  # the picture itself is embedded in the PDF
-    assert "Picture kort.png not shown: the picture has too many pixels to draw" in text
+    reason = "Picture kort.png not shown: the picture has too many pixels to draw"
+    assert reason in text and reason in outcome.record.detail  # in the PDF and the report
     assert BODY in text
 
 
@@ -149,7 +151,8 @@ def test_an_html_table_too_big_to_draw_as_a_table(tmp_path, rows, columns):
     data = message(b"Content-Type: text/html; charset=utf-8\r\n\r\n" + html)
     outcome, text = _process(tmp_path, data)
     assert outcome.record.status is Status.PLAIN
-    assert f"has {rows * columns} cells in {columns} columns" in text
+    reason = f"has {rows * columns} cells in {columns} columns"
+    assert reason in text and reason in outcome.record.detail
     assert BODY in text and "c0.0" in text and f"c{rows - 1}.{columns - 1}" in text
 
 
