@@ -326,7 +326,7 @@ def _read_der(data: bytes, source: str, feed: PasswordFeed, material: _Material)
 def _load_cert(data: bytes, source: str) -> x509.Certificate:
     try:
         return x509.load_der_x509_certificate(data[: der.element_end(data)])
-    except (ValueError, der.DerError) as e:
+    except (ValueError, x509.InvalidVersion, der.DerError) as e:  # InvalidVersion: no ValueError
         raise keyerrors.damaged(source, _("a certificate does not parse")) from e
 
 

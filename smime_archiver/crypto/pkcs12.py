@@ -329,12 +329,12 @@ class Pkcs12File:
         raw = bytes(value) if value.contents is not None else b""
         try:
             cert = x509.load_der_x509_certificate(raw)
-        except ValueError:
+        except (ValueError, x509.InvalidVersion):  # InvalidVersion is no ValueError
             try:  # a BER-encoded certificate: let asn1crypto re-encode it
                 from asn1crypto import x509 as ax509
 
                 cert = x509.load_der_x509_certificate(ax509.Certificate.load(raw).dump(force=True))
-            except (*_PARSE_ERRORS, ValueError) as e:
+            except (*_PARSE_ERRORS, ValueError, x509.InvalidVersion) as e:
                 log.info("%s: unreadable certificate skipped: %s", self.source, e)
                 out.warnings.append(_(
                     "A certificate in {file} cannot be read and was skipped."
