@@ -152,6 +152,9 @@ def atheris_loop(run: Run, target: str, libfuzzer_args: list[str]) -> None:
     corpus = Path(tempfile.mkdtemp(prefix=f"atheris-{target}-"))
     for i, data in enumerate(pool):
         (corpus / f"seed{i}").write_bytes(data)
+    if not any(a.startswith("-artifact_prefix=") for a in libfuzzer_args):
+        (run.out / target).mkdir(parents=True, exist_ok=True)  # crash-*/slow-unit-* files
+        libfuzzer_args = [*libfuzzer_args, f"-artifact_prefix={run.out / target}/"]
     atheris.Setup([sys.argv[0], str(corpus), "-max_len=4194304", *libfuzzer_args], test_one,
                   custom_mutator=custom_mutator)
     atheris.Fuzz()
