@@ -161,3 +161,9 @@ def test_limits_leave_ordinary_mail_alone(tmp_path):
     assert text.count(BODY) == 30
     assert outcome.record.status is Status.PLAIN
     assert outcome.record.detail == "The message is neither encrypted nor signed."
+
+
+def test_cms_nested_thousands_of_levels_deep_in_a_part(tmp_path):
+    deep = b"\x30\x80" * 5000 + b"\x05\x00" + b"\x00\x00" * 5000  # BER, indefinite lengths
+    data = message(multipart("mixed", [_text_part(), pkcs7_entity(deep)]))
+    _limited(tmp_path, data, "its CMS structure cannot be read")
