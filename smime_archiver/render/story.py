@@ -79,7 +79,8 @@ def build_story(view: MessageView, result: UnwrapResult, raw: RawMail,
     body, notes = message_body(view, options, level=1, width=FRAME_WIDTH)
     story: list[Flowable] = [
         Bookmark(subject, 0),
-        Paragraph(breakable(subject, SANS_BOLD), st["title"]),
+        # the headers below show the whole subject; a title of pages helps nobody
+        Paragraph(breakable(_shorter(subject, 300), SANS_BOLD), st["title"]),
         header_table(view),
         Spacer(1, 4 * mm),
         status_panel(result, view, raw, notes + options.notes),
