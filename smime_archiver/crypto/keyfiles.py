@@ -75,7 +75,7 @@ class _Material:
         try:  # cryptography reads names and dates only when asked: ask now
             cert.subject, cert.issuer, cert.serial_number  # noqa: B018
             cert.not_valid_before_utc, cert.not_valid_after_utc  # noqa: B018
-        except ValueError:
+        except (ValueError, TypeError):  # TypeError: e.g. a name attribute of the wrong type
             log.info("damaged certificate left out of %s", self.source)
             self.warnings.append(_(
                 "A certificate in {file} is damaged (its names or dates cannot be read); it "

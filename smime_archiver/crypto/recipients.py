@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from asn1crypto import algos, cms, core
 from asn1crypto import keys as akeys
 from asn1crypto import x509 as ax509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.kdf.x963kdf import X963KDF
@@ -223,6 +224,8 @@ def _unwrap_ktri(slot: RecipientSlot, key: rsa.RSAPrivateKey) -> tuple[bytes, st
         return key.decrypt(encrypted, pad), readable
     except ValueError as e:
         raise UnwrapFailed(f"RSA decryption failed: {e}") from e
+    except UnsupportedAlgorithm as e:  # e.g. OAEP with SHA-3, which OpenSSL does not offer
+        raise _unsupported(oid, readable) from e
 
 
 def oaep_padding(params: bytes | None) -> tuple[padding.OAEP, str]:

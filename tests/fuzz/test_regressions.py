@@ -28,3 +28,18 @@ def test_rc2_parameter_version_beyond_1024_bits_is_unsupported_not_a_crash(fuzz_
         assert result.status is Status.UNSUPPORTED, result.detail
         assert "RC2 with parameter version" in result.detail
         load_content_info(bad)  # the structure itself is fine
+
+
+def test_oaep_with_a_hash_openssl_does_not_offer_is_unsupported_not_a_crash(fuzz_seeds):
+    """random driver, cms target: a bit flip turned OAEP's SHA-256 into SHA3-384, which
+    OpenSSL refuses with cryptography's UnsupportedAlgorithm (no ValueError)."""
+    der = tools.cms_encrypt(TEXT, [fuzz_seeds.me], "aes128",
+                            keyopts=["rsa_padding_mode:oaep", "rsa_oaep_md:sha256"])
+    sha256 = b"\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x01"
+    assert der.count(sha256) == 2  # the OAEP hash, then MGF1's
+    bad = der.replace(sha256, sha256[:-1] + b"\x09", 1)  # SHA3-384
+    with catch_all_watch():
+        result = unwrap_message(message(pkcs7_entity(bad)), fuzz_seeds.keystore)
+    assert result.status is Status.UNSUPPORTED, result.detail
+    assert result.oid == "1.2.840.113549.1.1.7"
+    assert "rsaes_oaep(sha3384" in result.detail
