@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, HRFlowable, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, HRFlowable, Paragraph, Spacer
 
 from smime_archiver.i18n import _
 from smime_archiver.model import Attachment
@@ -46,6 +46,7 @@ from smime_archiver.render.htmltree import Node, parse_html
 from smime_archiver.render.images import ImageProblem, image_flowable, placeholder
 from smime_archiver.render.rtl import BidiParagraph, base_is_rtl, has_rtl
 from smime_archiver.render.styles import FRAME_HEIGHT, GREY, LINK, styles, table_style
+from smime_archiver.render.tables import Table
 from smime_archiver.render.text import quote_class, quote_style
 
 MAX_TABLE_DEPTH = 3

@@ -13,6 +13,7 @@ import logging
 
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate
+from reportlab.platypus.doctemplate import LayoutError
 
 from smime_archiver import __version__
 from smime_archiver.i18n import _
@@ -27,6 +28,25 @@ from smime_archiver.render.styles import BOTTOM, MARGIN, PAGE, styles
 log = logging.getLogger(__name__)
 
 _FOOTER_SIZE = 7.5
+# Flowables placed on one page before the layout is taken to be going round in circles
+# (a real page holds a few hundred at most; a ReportLab split that makes no progress
+# would otherwise draw until memory runs out).
+_MAX_FLOWABLES_PER_PAGE = 5_000
+
+
+class _GuardedDocTemplate(SimpleDocTemplate):
+    """Stops a layout that makes no progress instead of letting it run for ever."""
+
+    _guard_page = -1
+    _guard_count = 0
+
+    def handle_flowable(self, flowables):
+        if self.page != self._guard_page:
+            self._guard_page, self._guard_count = self.page, 0
+        self._guard_count += 1
+        if self._guard_count > _MAX_FLOWABLES_PER_PAGE:
+            raise LayoutError(f"no layout progress on page {self.page}")
+        return super().handle_flowable(flowables)
 
 
 class ArchiveCanvas(rl_canvas.Canvas):
@@ -116,7 +136,7 @@ def _has_html(view: MessageView) -> bool:
 def _render(view: MessageView, result: UnwrapResult, raw: RawMail, options: Options) -> bytes:
     buf = io.BytesIO()
     subject = view.subject or _("(no subject)")
-    doc = SimpleDocTemplate(buf, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN,
+    doc = _GuardedDocTemplate(buf, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN,
                             topMargin=MARGIN, bottomMargin=BOTTOM)
     story = build_story(view, result, raw, options)
     footer = " · ".join(x for x in (_("Source: {source}").format(source=raw.source),

@@ -20,7 +20,6 @@ from reportlab.platypus import (
     KeepTogether,
     Paragraph,
     Spacer,
-    Table,
 )
 
 from smime_archiver.i18n import _, ngettext
@@ -32,6 +31,7 @@ from smime_archiver.render.htmltree import count_remote
 from smime_archiver.render.images import IMAGE_TYPES, ImageProblem, image_flowable, placeholder
 from smime_archiver.render.status import protection_lines, status_label
 from smime_archiver.render.styles import FRAME_HEIGHT, FRAME_WIDTH, LIGHT_GREY, styles, table_style
+from smime_archiver.render.tables import Table
 from smime_archiver.render.text import breakable, text_flowables
 
 _STATUS_COLOURS = {
