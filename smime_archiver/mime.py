@@ -288,7 +288,7 @@ class _Walk:
             self._message(part, path, shown)
             return
         if part.is_multipart():
-            children = part.get_payload()
+            children = _payload(part)
             if not isinstance(children, list):
                 return
             kids = [(c, f"{path}.{i}" if path else str(i)) for i, c in enumerate(children, 1)]
@@ -331,7 +331,7 @@ class _Walk:
 
     def _message(self, part: Message, path: str, shown: bool) -> None:
         """A forwarded message: kept as an .eml attachment and shown with its own view."""
-        inner = part.get_payload()
+        inner = _payload(part)
         name = _filename(part)
         if not name and isinstance(inner, list) and inner and isinstance(inner[0], Message):
             subject = " ".join(_get(inner[0], "Subject").replace("/", "-").split())[:100]
@@ -399,11 +399,21 @@ class _Walk:
         return att
 
 
+def _payload(part: Message) -> object:
+    """``part.get_payload()``, never raising: with 8-bit bytes in the payload the standard
+    library decodes it with the declared charset, and a charset name with a NUL in it
+    raises ValueError there.  The raw payload is what every caller wants anyway."""
+    try:
+        return part.get_payload()
+    except _DAMAGE:
+        return part._payload  # the undecoded payload: str, or a list of parts
+
+
 def _decoded_size(part: Message) -> int:
     """The size of the part's content once decoded, estimated without decoding it."""
     if part.is_multipart():
         return 0
-    raw = part.get_payload()
+    raw = _payload(part)
     if not isinstance(raw, str):
         return 0
     try:
@@ -418,7 +428,7 @@ def _renderable(part: Message) -> bool:
     if ctype in ("text/plain", "text/html"):
         return _disposition(part) != "attachment"
     if ctype in ("multipart/related", "multipart/mixed", "multipart/alternative"):
-        children = part.get_payload()
+        children = _payload(part)
         return isinstance(children, list) and any(
             isinstance(c, Message) and _renderable(c) for c in children)
     return False
@@ -538,7 +548,7 @@ def make_attachment(part: Message, path: str, ctype: str, filename: str | None) 
 def part_bytes(part: Message) -> bytes:
     """The decoded payload of a leaf part (base64/quoted-printable undone), never raising."""
     if part.get_content_type() == "message/rfc822" or part.is_multipart():
-        payload = part.get_payload()
+        payload = _payload(part)
         if isinstance(payload, list) and payload and isinstance(payload[0], Message):
             try:
                 return payload[0].as_bytes(policy=_POLICY)
@@ -551,7 +561,7 @@ def part_bytes(part: Message) -> bytes:
         data = None
     if isinstance(data, bytes):
         return data
-    raw = part.get_payload()
+    raw = _payload(part)
     return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
 
 

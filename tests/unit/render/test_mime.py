@@ -37,6 +37,21 @@ def test_wrongly_declared_charset_is_tolerated():
     assert decode_bytes(b"abc", "x-no-such-charset") == "abc"
 
 
+def test_attachment_with_8bit_bytes_and_a_charset_name_holding_nul():
+    """The standard library decodes such a payload with the declared charset, and a NUL
+    in the name raised ValueError there (found by the accounting fuzz run)."""
+    msg = (b"From: a@example.dk\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+           b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n--B\r\n'
+           b"Content-Type: text/plain; charset=utf-8\r\n\r\nHej\r\n--B\r\n"
+           b'Content-Type: application/octet-stream; charset="x\x00y"\r\n'
+           b"Content-Disposition: attachment; filename=data.bin\r\n\r\n"
+           b"\xe6\xf8\xe5 bytes\r\n--B--\r\n")
+    view = parse_message(msg)
+    [att] = view.attachments
+    assert (att.filename, att.data, att.size) == ("data.bin", b"\xe6\xf8\xe5 bytes", 9)
+    assert "Hej" in view.parts[0].text
+
+
 def test_alternative_prefers_plain_and_lists_attachments_with_rfc2231_names():
     payload = b"%PDF-1.4 fake but exact bytes \x00\x01\x02"
     raw = (
