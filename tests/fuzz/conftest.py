@@ -27,20 +27,21 @@ def fuzz_seeds(pki, tmp_path_factory) -> Seeds:
     return build_seeds(pki, tmp_path_factory.mktemp("fuzz-seeds"))
 
 
-@pytest.fixture(scope="session")
-def harness(fuzz_seeds, tmp_path_factory):
+def _harness(fuzz_seeds, tmp_path_factory, *, render: bool):
     environment_ready()
-    h = Harness(fuzz_seeds.keystore, tmp_path_factory.mktemp("fuzz-scratch"), render=False)
+    h = Harness(fuzz_seeds.keystore, tmp_path_factory.mktemp("fuzz-work"), render=render)
     yield h
     h.close()
+
+
+@pytest.fixture(scope="session")
+def harness(fuzz_seeds, tmp_path_factory):
+    yield from _harness(fuzz_seeds, tmp_path_factory, render=False)
 
 
 @pytest.fixture(scope="session")
 def render_harness(fuzz_seeds, tmp_path_factory):
-    environment_ready()
-    h = Harness(fuzz_seeds.keystore, tmp_path_factory.mktemp("fuzz-render"), render=True)
-    yield h
-    h.close()
+    yield from _harness(fuzz_seeds, tmp_path_factory, render=True)
 
 
 EXECUTIONS: dict[str, int] = {}
