@@ -406,7 +406,7 @@ def _payload(part: Message) -> object:
     try:
         return part.get_payload()
     except _DAMAGE:
-        return part._payload  # the undecoded payload: str, or a list of parts
+        return getattr(part, "_payload", None)  # undecoded: str, or a list of parts
 
 
 def _decoded_size(part: Message) -> int:
