@@ -27,30 +27,34 @@ GUARD = textwrap.dedent('''
     import os
     import socket
 
-    _RECORD = os.environ.get("SMIME_NETGUARD_RECORD")
 
+    def install(set_attr, record):
+        """Block internet sockets and name lookups, writing each attempt to ``record``;
+        ``set_attr`` is ``setattr`` or pytest's ``monkeypatch.setattr``."""
 
-    def _note(what):
-        with open(_RECORD, "a", encoding="utf-8") as fh:
-            fh.write(f"{os.getpid()} {what}\\n")
-        raise OSError("network access is disabled in this test: " + what)
+        def note(what):
+            with open(record, "a", encoding="utf-8") as fh:
+                fh.write(f"{os.getpid()} {what}\\n")
+            raise OSError("network access is disabled in this test: " + what)
 
+        original_init = socket.socket.__init__
 
-    if _RECORD:
-        _init = socket.socket.__init__
-
-        def _guarded_init(self, family=-1, type=-1, proto=0, fileno=None):
+        def guarded_init(self, family=-1, type=-1, proto=0, fileno=None):
             fam = socket.AF_INET if family == -1 else family
             if fileno is None and fam in (socket.AF_INET, socket.AF_INET6):
-                _note(f"socket(family={fam})")
-            _init(self, family, type, proto, fileno)
+                note(f"socket(family={fam})")
+            original_init(self, family, type, proto, fileno)
 
-        socket.socket.__init__ = _guarded_init
-        for _name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr",
-                      "create_connection"):
-            def _blocked(*args, _name=_name, **kwargs):
-                _note(f"{_name}{args[:2]!r}")
-            setattr(socket, _name, _blocked)
+        set_attr(socket.socket, "__init__", guarded_init)
+        for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr",
+                     "create_connection"):
+            def blocked(*args, _name=name, **kwargs):
+                note(f"{_name}{args[:2]!r}")
+            set_attr(socket, name, blocked)
+
+
+    if __name__ == "sitecustomize" and os.environ.get("SMIME_NETGUARD_RECORD"):
+        install(setattr, os.environ["SMIME_NETGUARD_RECORD"])
 ''')
 
 
@@ -118,23 +122,9 @@ def guarded(listener, tmp_path, monkeypatch):
     (site / "sitecustomize.py").write_text(GUARD, encoding="utf-8")
     monkeypatch.setenv("SMIME_NETGUARD_RECORD", str(record))
     monkeypatch.setenv("PYTHONPATH", str(site))
-    namespace: dict = {}
-    # the same code, without its own patching: here the patches go through monkeypatch
-    exec(compile(GUARD.replace("if _RECORD:", "if False:"), "guard", "exec"), namespace)
-    namespace["_RECORD"] = str(record)
-    note = namespace["_note"]
-    original_init = socket.socket.__init__
-
-    def guarded_init(self, family=-1, type=-1, proto=0, fileno=None):
-        fam = socket.AF_INET if family == -1 else family
-        if fileno is None and fam in (socket.AF_INET, socket.AF_INET6):
-            note(f"socket(family={fam})")
-        original_init(self, family, type, proto, fileno)
-
-    monkeypatch.setattr(socket.socket, "__init__", guarded_init)
-    for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr",
-                 "create_connection"):
-        monkeypatch.setattr(socket, name, lambda *a, _n=name, **k: note(f"{_n}{a[:2]!r}"))
+    namespace: dict = {"__name__": "netguard"}  # defines install() without running it
+    exec(compile(GUARD, "guard", "exec"), namespace)
+    namespace["install"](monkeypatch.setattr, str(record))  # undone after the test
     yield record
 
 
