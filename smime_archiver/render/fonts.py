@@ -22,6 +22,7 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 from smime_archiver.render.direction import visual
+from smime_archiver.render.subsets import COMMON, ArchiveFont, to_unicode_cmap
 from smime_archiver.resources import resource_path
 
 SANS = "DejaVuSans"
@@ -51,39 +52,20 @@ _FILES: dict[str, tuple[str, int]] = {
     SYMBOLS: ("Symbola.ttf", 0),
 }
 FALLBACKS = (SANS, ARABIC, CJK, THAI, SYMBOLS)
+# Fonts that set whole texts: their first subset always holds the common Latin characters.
+_TEXT_FONTS = frozenset({SANS, SANS_BOLD, SANS_ITALIC, SANS_BOLD_ITALIC, MONO, MONO_BOLD})
 _FALLBACK_FAMILY = {SANS: SANS_PLAIN}
 
 _lock = threading.Lock()
 _registered = False
 _coverage: dict[str, frozenset[int]] = {}
+_coverage_chars: dict[str, frozenset[str]] = {}  # the same as characters, made when first asked
 _choice_cache: dict[tuple[str, str], str | None] = {}
 # Invisible formatting characters: dropped when the font has no glyph for them.
 _INVISIBLE = frozenset(
     [0x00AD, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x034F, *range(0xFE00, 0xFE10),
      *range(0x202A, 0x202F), *range(0x2066, 0x206A), *range(0xE0100, 0xE01F0)])
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
-
-
-def _utf16_hex(code: int) -> str:
-    return code.to_bytes(4, "big").hex().upper()[4:] if code < 0x10000 else (
-        chr(code).encode("utf-16-be").hex().upper())
-
-
-def _to_unicode_cmap(fontname: str, subset) -> str:
-    """ReportLab's ToUnicode CMap, with characters beyond U+FFFF as UTF-16 surrogate pairs.
-
-    ReportLab writes them as five hex digits, which readers take for a different BMP
-    character (an emoji came back from pdftotext as a Greek letter).
-    """
-    lines = [
-        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
-        f"<< /Registry ({fontname})", f"/Ordering ({fontname})", "/Supplement 0", ">> def",
-        f"/CMapName /{fontname} def", "/CMapType 2 def", "1 begincodespacerange",
-        f"<00> <{len(subset) - 1:02X}>", "endcodespacerange", f"{len(subset)} beginbfchar",
-        *(f"<{i:02X}> <{_utf16_hex(v)}>" for i, v in enumerate(subset)),
-        "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end",
-    ]
-    return "\n".join(lines)
 
 
 def _fix_trailing_advances(font: TTFont) -> None:
@@ -105,9 +87,10 @@ def register_fonts() -> None:
             return
         # Plain Flate streams: ASCII85 on top only makes every page 25 % bigger.
         rl_config.useA85 = 0
-        ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+        ttfonts.makeToUnicodeCMap = to_unicode_cmap
         for name, (filename, index) in _FILES.items():
-            font = TTFont(name, str(resource_path("fonts", filename)), subfontIndex=index)
+            font = ArchiveFont(name, str(resource_path("fonts", filename)), subfontIndex=index,
+                               common=COMMON if name in _TEXT_FONTS else "")
             _fix_trailing_advances(font)
             pdfmetrics.registerFont(font)
             _coverage[name] = frozenset(font.face.charToGlyph)
@@ -123,7 +106,8 @@ def register_fonts() -> None:
             for bold in (0, 1):
                 for italic in (0, 1):
                     addMapping(name, bold, italic, name)
-        plain = TTFont(SANS_PLAIN, str(resource_path("fonts", "DejaVuSans.ttf")))
+        plain = ArchiveFont(SANS_PLAIN, str(resource_path("fonts", "DejaVuSans.ttf")),
+                            common=COMMON)
         _fix_trailing_advances(plain)
         pdfmetrics.registerFont(plain)
         _coverage[SANS_PLAIN] = _coverage[SANS]
@@ -165,6 +149,14 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def _all_in(text: str, face: str) -> bool:
+    """Whether ``face`` has every character of ``text``."""
+    chars = _coverage_chars.get(face)
+    if chars is None:
+        chars = _coverage_chars[face] = frozenset(map(chr, _coverage[face]))
+    return set(text) <= chars
+
+
 def runs(text: str, face: str) -> list[tuple[str | None, str]]:
     """Split ``text`` into ``(font, text)`` runs; font ``None`` marks characters no font has.
 
@@ -172,6 +164,8 @@ def runs(text: str, face: str) -> list[tuple[str | None, str]]:
     letter and its accent come from one font.
     """
     register_fonts()
+    if _all_in(text, face):  # the usual case: one run, decided at C speed
+        return [(face, text)] if text else []
     out: list[tuple[str | None, str]] = []
     current: str | None = face
     buf: list[str] = []

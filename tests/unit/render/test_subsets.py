@@ -1,0 +1,58 @@
+"""Font subsets made once per process: reused bytes, right glyphs, right widths, right text."""
+
+from __future__ import annotations
+
+import pikepdf
+import pytest
+from reportlab.pdfbase import pdfmetrics
+
+from smime_archiver.render.fonts import SANS
+from smime_archiver.render.subsets import COMMON
+
+
+def _message(subject: str, body: str) -> bytes:
+    return (f"From: Søren <s@example.dk>\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+            f"{body}\r\n").encode()
+
+
+def _sans_subsets(path) -> dict[str, tuple[bytes, list[float], pikepdf.Object]]:
+    """DejaVu Sans subsets of a PDF: base font name -> (font program, widths, ToUnicode)."""
+    out = {}
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            for font in page.Resources.Font.values():
+                base = str(font.BaseFont)
+                if base.endswith("+DejaVuSans"):
+                    out[base] = (font.FontDescriptor.FontFile2.read_bytes(),
+                                 [float(w) for w in font.Widths], font.ToUnicode.read_bytes())
+    return out
+
+
+def test_first_subset_is_the_same_in_every_document(render):
+    first = render(_message("Årsopgørelse", "Blåbærgrød på Ærø. Æbler og øl."))
+    second = render(_message("Nyt", "Kun ASCII her, and then “quotes” — and é."))
+    a, b = _sans_subsets(first.path), _sans_subsets(second.path)
+    assert set(a) == set(b) == {"/AAAAAA+DejaVuSans"}
+    assert a["/AAAAAA+DejaVuSans"] == b["/AAAAAA+DejaVuSans"]
+    font = pdfmetrics.getFont(SANS)
+    assert ("AAAAAA+DejaVuSans", (0, *map(ord, COMMON), *range(32, 128))) in font._subsets
+    assert "Blåbærgrød på Ærø. Æbler og øl." in first.text()
+    assert "“quotes” — and é." in second.text()
+
+
+def test_other_characters_start_a_second_subset_with_right_widths(render):
+    text = "Ελληνικά, Łódź, Привет, ŠŽČ and ÆØÅ"
+    rendered = render(_message("Mixed", text))
+    subsets = _sans_subsets(rendered.path)
+    assert set(subsets) == {"/AAAAAA+DejaVuSans", "/AAAAAB+DejaVuSans"}
+    assert text in rendered.text()
+    font = pdfmetrics.getFont(SANS)
+    (subset,) = [chars for (name, chars) in font._subsets if name == "AAAAAB+DejaVuSans"
+                 and ord("Ł") in chars]
+    _program, widths, cmap = subsets["/AAAAAB+DejaVuSans"]
+    assert widths == pytest.approx([font.face.getCharWidth(c) for c in subset], abs=1e-3)
+    assert len(widths) == len(subset) and subset[0] == 0
+    # every character of the subset is mapped back to its Unicode value
+    for code, char in enumerate(subset[1:], start=1):
+        assert f"<{code:02X}> <{char:04X}>".encode() in cmap
