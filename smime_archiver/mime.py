@@ -18,6 +18,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
+from typing import cast
 
 from smime_archiver.crypto import rawmime
 from smime_archiver.i18n import _
@@ -25,7 +26,33 @@ from smime_archiver.model import Attachment, BodyPart, MessageView, PartProblem,
 
 log = logging.getLogger(__name__)
 
-_POLICY = email.policy.default.clone(max_line_length=None)
+
+
+class _Policy(email.policy.EmailPolicy):
+    """The default policy, with parsed header values kept for the next look.
+
+    The email package parses a header again at every ``get()``: a part's Content-Type is
+    read five or six times while it is walked, and most messages carry the same few
+    Content-* values.  Header objects are immutable, so one parse serves every look.
+    """
+
+    def header_fetch_parse(self, name, value):
+        if len(value) > _MAX_CACHED_VALUE:
+            return super().header_fetch_parse(name, value)
+        key = (name, value)
+        header = _parsed_headers.get(key)
+        if header is None:
+            header = super().header_fetch_parse(name, value)
+            if len(_parsed_headers) >= _MAX_CACHED_HEADERS:
+                _parsed_headers.clear()
+            _parsed_headers[key] = header
+        return header
+
+
+_MAX_CACHED_VALUE = 1000
+_MAX_CACHED_HEADERS = 2000
+_parsed_headers: dict[tuple[str, str], object] = {}
+_POLICY = cast("email.policy.EmailPolicy[EmailMessage]", _Policy(max_line_length=None))
 _MAX_BODY_CHARS = 2_000_000  # a body longer than this is cut (with a note) to keep PDFs sane
 _MAX_MESSAGE_DEPTH = 5  # forwarded mail inside forwarded mail ... shown this deep
 _MAX_MIME_DEPTH = 40  # multiparts nested deeper are kept as attachments, not walked

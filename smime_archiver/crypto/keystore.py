@@ -14,6 +14,7 @@ from asn1crypto import x509 as ax509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from smime_archiver.crypto.names import same_name
 from smime_archiver.model import KeyDescription, PrivateKeyEntry
 
 
@@ -123,18 +124,9 @@ class KeyStore:
                 and serial is not None
                 and item.serial == serial
                 and item.issuer is not None
-                and _same_name(item.issuer, issuer)
+                and same_name(item.issuer, issuer)
             ):
                 is_exact = True
             (exact if is_exact else others).append((item.entry, is_exact))
         return exact + others
 
-
-def _same_name(a: ax509.Name, b: ax509.Name) -> bool:
-    """Distinguished names compared as RFC 5280 says, and byte for byte as a fallback."""
-    try:
-        if a == b:
-            return True
-    except (ValueError, TypeError):
-        pass
-    return a.dump() == b.dump()

@@ -30,6 +30,21 @@ _LABELS = {
 }
 
 
+def same_name(a: ax509.Name, b: ax509.Name) -> bool:
+    """Distinguished names compared as RFC 5280 says (case and space folded).
+
+    Identical encodings are equal without that work (the usual case: a recipient names
+    the issuer exactly as its certificate does); anything else is compared the RFC way,
+    and byte for byte when a value cannot be prepared.
+    """
+    if a.dump() == b.dump():
+        return True
+    try:
+        return bool(a == b)
+    except (ValueError, TypeError):
+        return False
+
+
 def to_asn1_name(name: Any) -> ax509.Name:
     """Accept an asn1crypto ``Name``, a ``cryptography`` ``x509.Name`` or DER bytes."""
     if isinstance(name, ax509.Name):

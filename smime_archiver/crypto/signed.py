@@ -25,7 +25,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 
-from smime_archiver.crypto.names import format_name
+from smime_archiver.crypto.names import format_name, same_name
 from smime_archiver.crypto.rawmime import canonicalize_crlf
 from smime_archiver.errors import MalformedMessageError
 from smime_archiver.i18n import _
@@ -203,14 +203,6 @@ def _certificates(sd: acms.SignedData, extra: Iterable) -> list[ax509.Certificat
     return found
 
 
-def _same_name(a: ax509.Name, b: ax509.Name) -> bool:
-    try:
-        if a == b:
-            return True
-    except (ValueError, TypeError):
-        pass
-    return a.dump() == b.dump()
-
 
 def _find_certificate(sid: acms.SignerIdentifier, certs: Sequence[ax509.Certificate]):
     if sid.name == "issuer_and_serial_number":
@@ -218,7 +210,7 @@ def _find_certificate(sid: acms.SignerIdentifier, certs: Sequence[ax509.Certific
         serial = sid.chosen["serial_number"].native
         for cert in certs:
             try:
-                if cert.serial_number == serial and _same_name(cert.issuer, issuer):
+                if cert.serial_number == serial and same_name(cert.issuer, issuer):
                     return cert
             except ValueError:
                 continue
@@ -261,7 +253,7 @@ def _inherit_dsa_parameters(cert: ax509.Certificate, certs: Sequence[ax509.Certi
     while seen < 8:
         seen += 1
         issuer = next(
-            (c for c in certs if c is not current and _same_name(c.subject, current.issuer)),
+            (c for c in certs if c is not current and same_name(c.subject, current.issuer)),
             None,
         )
         if issuer is None:

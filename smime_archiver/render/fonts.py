@@ -227,3 +227,17 @@ def string_width(text: str, face: str, size: float) -> float:
             font = SANS_PLAIN
         total += pdfmetrics.stringWidth(chunk, font, size)
     return total
+
+
+def draw_text(canvas, x: float, y: float, text: str, face: str, size: float) -> float:
+    """Draw ``text`` as one line with its baseline at ``y``, each run in the font that has
+    its characters; the width drawn, in points.  The fill colour is the caller's."""
+    start = x
+    for font, chunk in runs(visual(clean_text(text)), face):
+        if font is None:
+            chunk = " ".join(f"⟨U+{ord(c):04X}⟩" for c in chunk)
+            font = SANS_PLAIN
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, chunk)
+        x += pdfmetrics.stringWidth(chunk, font, size)
+    return x - start

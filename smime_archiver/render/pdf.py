@@ -12,7 +12,7 @@ import io
 import logging
 
 from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate
+from reportlab.platypus import SimpleDocTemplate
 from reportlab.platypus.doctemplate import LayoutError
 
 from smime_archiver import __version__
@@ -20,10 +20,10 @@ from smime_archiver.i18n import _
 from smime_archiver.mailbox import describe_locator
 from smime_archiver.model import MessageView, RawMail, UnwrapResult
 from smime_archiver.render.embedded import embedded_files
-from smime_archiver.render.fonts import SANS, markup, register_fonts, string_width
+from smime_archiver.render.fonts import SANS, draw_text, register_fonts, string_width
 from smime_archiver.render.pdfa import DocumentMetadata, EmbeddedFile, finish_pdfa
 from smime_archiver.render.story import Options, build_story
-from smime_archiver.render.styles import BOTTOM, MARGIN, PAGE, styles
+from smime_archiver.render.styles import BOTTOM, MARGIN, PAGE
 
 log = logging.getLogger(__name__)
 
@@ -85,20 +85,29 @@ class ArchiveCanvas(rl_canvas.Canvas):
     def _draw_footer(self, total: int) -> None:
         width, _height = self._pagesize
         page = _("page {page} of {total}").format(page=self._pageNumber, total=total)
+        baseline = 10 * 2.834645669
         self.saveState()
         self.setFont(SANS, _FOOTER_SIZE)
         self.setFillColorRGB(0.37, 0.39, 0.41)
-        self.drawRightString(width - MARGIN, 10 * 2.834645669, page)
+        self.drawRightString(width - MARGIN, baseline, page)
         room = width - 2 * MARGIN - self.stringWidth(page, SANS, _FOOTER_SIZE) - 12
-        text = self.footer_text
-        if string_width(text, SANS, _FOOTER_SIZE) > room:
-            while text and string_width("…" + text, SANS, _FOOTER_SIZE) > room:
-                text = text[1:]
-            text = "…" + text
-        para = Paragraph(markup(text), styles()["footer"])
-        para.wrapOn(self, room, 20)
-        para.drawOn(self, MARGIN, 10 * 2.834645669 - 1.5)
+        draw_text(self, MARGIN, baseline, _fitted(self.footer_text, room), SANS, _FOOTER_SIZE)
         self.restoreState()
+
+
+def _fitted(text: str, room: float) -> str:
+    """``text`` in one footer line of ``room`` points: its end kept (the message's place
+    and ID), its start cut with an ellipsis."""
+    if string_width(text, SANS, _FOOTER_SIZE) <= room:
+        return text
+    low, high = 1, len(text)  # the fewest leading characters to drop
+    while low < high:
+        middle = (low + high) // 2
+        if string_width("…" + text[middle:], SANS, _FOOTER_SIZE) <= room:
+            high = middle
+        else:
+            low = middle + 1
+    return "…" + text[low:]
 
 
 def render_pdf(view: MessageView, result: UnwrapResult, raw: RawMail, *,

@@ -25,6 +25,7 @@ from reportlab.platypus import (
 from smime_archiver.i18n import _, ngettext
 from smime_archiver.mime import html_to_text
 from smime_archiver.model import Attachment, MessageView, RawMail, Status, UnwrapResult
+from smime_archiver.render.blocks import Look, Row, Rows
 from smime_archiver.render.fonts import MONO, SANS_BOLD, markup
 from smime_archiver.render.html import html_flowables
 from smime_archiver.render.htmltree import count_remote
@@ -41,6 +42,7 @@ _STATUS_COLOURS = {
 }
 _PROBLEM_COLOUR = colors.HexColor("#fce8e6")
 _NEST_INDENT = 7 * mm
+_LABEL_WIDTH = 24 * mm  # the label column of the header block
 MAX_OUTLINE_TITLE = 120
 
 
@@ -160,7 +162,7 @@ def forwarded(view: MessageView, part: str, options: Options, *, level: int,
         HRFlowable(width="100%", thickness=0.6, color=LIGHT_GREY, spaceAfter=3),
         Indenter(left=_NEST_INDENT),
         Paragraph(breakable(title, SANS_BOLD), st["section"]),
-        header_table(view, width=inner_width),
+        header_table(view),
     ]
     out += [Paragraph(markup(n), st["note"]) for n in notes]
     out += body
@@ -169,52 +171,36 @@ def forwarded(view: MessageView, part: str, options: Options, *, level: int,
     return out
 
 
-def header_table(view: MessageView, *, width: float = FRAME_WIDTH) -> Table:
+def header_table(view: MessageView) -> Rows:
     st = styles()
     rows = []
     date = view.date.strftime("%Y-%m-%d %H:%M %z") if view.date else view.date_text
     for label, value in ((_("From"), view.sender), (_("To"), view.to), (_("Cc"), view.cc),
                          (_("Date"), date), (_("Subject"), view.subject)):
         if value:
-            rows.append([Paragraph(markup(label), st["label"]),
-                         Paragraph(breakable(value), st["value"])])
+            rows.append(Row(Paragraph(breakable(value), st["value"]), label))
     if not rows:
-        rows.append([Paragraph(markup(_("Headers")), st["label"]),
-                     Paragraph(markup(_("(none)")), st["value"])])
-    # splitInRow: a To line with thousands of recipients continues on the next page
-    table = Table(rows, colWidths=[24 * mm, width - 24 * mm], hAlign="LEFT", splitInRow=1)
-    table.setStyle(table_style([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("TOPPADDING", (0, 0), (-1, -1), 1),
-    ]))
-    return table
+        rows.append(Row(Paragraph(markup(_("(none)")), st["value"]), _("Headers")))
+    # a To line with thousands of recipients continues on the next page
+    return Rows(rows, Look(label_width=_LABEL_WIDTH, label_style=st["label"], right=6,
+                           row_top=1, row_bottom=2))
 
 
 def status_panel(result: UnwrapResult, view: MessageView, raw: RawMail,
-                 notes: list[str]) -> Table:
+                 notes: list[str]) -> Rows:
     st = styles()
-    cells: list[Flowable] = [Paragraph(f"<b>{markup(status_label(result.status), SANS_BOLD)}"
-                                       "</b>", st["status"])]
+    rows = [Row(Paragraph(f"<b>{markup(status_label(result.status), SANS_BOLD)}</b>",
+                          st["status"]))]
     lines = protection_lines(result)
     if raw.note:
         lines.append(_("Mailbox: {note}").format(note=raw.note))
     lines += list(dict.fromkeys(notes))
-    cells += [Paragraph(breakable(_shorter(line)), st["status"]) for line in lines]
-    # one row per line, so that a panel longer than a page (a damaged message with many
-    # problems) continues on the next page instead of failing the layout
-    table = Table([[cell] for cell in cells], colWidths=[FRAME_WIDTH], hAlign="LEFT",
-                  splitInRow=1)
+    rows += [Row(Paragraph(breakable(_shorter(line)), st["status"])) for line in lines]
+    # one row per line: a panel longer than a page (a damaged message with many problems)
+    # continues on the next page
     background = _STATUS_COLOURS.get(result.status, _PROBLEM_COLOUR)
-    table.setStyle(table_style([
-        ("BACKGROUND", (0, 0), (-1, -1), background),
-        ("BOX", (0, 0), (-1, -1), 0.5, LIGHT_GREY),
-        ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-        ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, 0), 5), ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
-    ]))
-    return table
+    return Rows(rows, Look(left=6, right=6, first_top=5, last_bottom=6,
+                           background=background, border=LIGHT_GREY))
 
 
 _MAX_SHOWN = 2000  # characters of one status line or attachment name drawn in a table

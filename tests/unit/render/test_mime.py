@@ -205,3 +205,24 @@ def test_html_meta_charset_when_mime_has_none():
            b'<html><head><meta charset="windows-1252"></head><body>\x80 \xe6\xf8\xe5</body>')
     view = parse_message(raw)
     assert "€ æøå" in view.parts[0].text
+
+
+def test_parsed_headers_are_reused_and_views_unchanged(monkeypatch):
+    import email.policy
+
+    import smime_archiver.mime as mime
+    from tests.unit.render import samples
+
+    messages = [samples.plain_letter(), samples.newsletter(), samples.with_attachments(),
+                samples.scripts(), samples.forwarded(), samples.flowed_latin1()]
+    cached = [parse_message(m) for m in messages]
+    # the same value under the same name is parsed once for every look
+    key = ("Content-Type", 'text/plain; charset="utf-8"')
+    first = mime._POLICY.header_fetch_parse(*key)
+    assert mime._POLICY.header_fetch_parse(*key) is first
+    long_value = "text/plain; name=" + "x" * 2000
+    assert mime._POLICY.header_fetch_parse("Content-Type", long_value) is not \
+        mime._POLICY.header_fetch_parse("Content-Type", long_value)
+    # and every view is what the standard library's own policy gives
+    monkeypatch.setattr(mime, "_POLICY", email.policy.default.clone(max_line_length=None))
+    assert [parse_message(m) for m in messages] == cached
