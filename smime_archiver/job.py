@@ -50,6 +50,7 @@ from typing import Any
 
 from smime_archiver.archive import ArchiveWriter, MessageRecord, SummaryBuilder, write_reports
 from smime_archiver.crypto.keystore import KeyStore
+from smime_archiver.durable import batch_sync_available, sync_filesystem
 from smime_archiver.errors import ArchiverError, OutputError
 from smime_archiver.i18n import _
 from smime_archiver.layout import ATTACHMENTS_SUFFIX, NameReserver, OutputLayout, stem_of
@@ -70,6 +71,9 @@ from smime_archiver.work import OpenedMessage, Outcome, WorkOptions, open_messag
 log = logging.getLogger(__name__)
 
 BATCH = 64  # messages committed with one journal fsync, at most
+# Seconds to wait for the next message's outcome before the batch is committed anyway
+# (most messages take a few milliseconds: a batch is then not synced for each of them).
+HEAD_WAIT = 0.05
 
 __all__ = ["JobObserver", "JobProgress", "JobResult", "JobSpec", "OpenedMessage",
            "open_message", "run_job"]
@@ -204,7 +208,9 @@ class _Job:
         self.names = NameReserver(self.out, owned=set(self.journal.owned))
         tmp = new_tmp_dir(self.journal.state_dir)
         options = WorkOptions(tmp_dir=str(tmp), eml=self.spec.write_eml,
-                              attachments=self.spec.write_attachments)
+                              attachments=self.spec.write_attachments,
+                              sync_each=not batch_sync_available())
+        self._options = options
         measure = _measure_inputs(self.spec.inputs, self.cancel)
         self.observer.job_started(self.spec)
         try:
@@ -217,7 +223,9 @@ class _Job:
                     except OutputError:
                         self._flush(measure.total)  # what was done before stays done
                         raise
-                    if (len(self._batch) >= BATCH or not engine.head_ready()
+                    # the journal is synced (and files renamed) per batch, or before
+                    # waiting for a slow message, or twice a second
+                    if (len(self._batch) >= BATCH or not engine.head_ready(wait=HEAD_WAIT)
                             or time.monotonic() - self._flushed > 0.5):
                         self._flush(measure.total)
                 self._flush(measure.total)
@@ -328,6 +336,20 @@ class _Job:
         if not self._batch:
             return
         batch, self._batch = self._batch, []
+        tmp_dir = self._options.tmp_dir
+        if not self._options.sync_each and tmp_dir and any(r for _i, _r, r in batch):
+            try:  # the batch's files on the disk before the journal says they are done
+                sync_filesystem(tmp_dir)
+            except OSError as e:
+                for _item, _record, renames in batch:
+                    for tmp, _rel in renames:
+                        with contextlib.suppress(OSError):
+                            os.unlink(tmp)
+                raise OutputError(
+                    _("Could not write into the output folder: {reason}. Check free disk "
+                      "space and permissions, then run the export again with --resume to "
+                      "continue where it stopped.").format(reason=e.strerror or e),
+                    source=str(self.out)) from e
         self.journal.sync()
         for item, record, renames in batch:
             for tmp, rel in renames:

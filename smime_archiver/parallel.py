@@ -258,9 +258,15 @@ class Engine:
         while pending:
             yield self._resolve(pending)
 
-    def head_ready(self) -> bool:
-        """Whether :meth:`ordered` has an outcome to give without waiting for a worker."""
-        return bool(self._pending) and _ready(self._pending[0])
+    def head_ready(self, wait: float = 0.0) -> bool:
+        """Whether :meth:`ordered` has an outcome to give without waiting for a worker,
+        after waiting up to ``wait`` seconds for it (the other workers keep their queue)."""
+        if not self._pending:
+            return False
+        head = self._pending[0]
+        if not _ready(head) and wait > 0 and head.future is not None:
+            futures_wait([head.future], timeout=wait)
+        return _ready(head)
 
     def _resolve(self, pending: deque[_Slot[T]]) -> tuple[T, Outcome | None]:
         slot = pending.popleft()

@@ -43,6 +43,7 @@ class WorkOptions:
     tmp_dir: str | None  # where files are written before the job renames them; None: none
     eml: bool = False
     attachments: bool = False
+    sync_each: bool = True  # fsync every file; False: the job syncs the file system per batch
 
 
 @dataclass
@@ -167,13 +168,15 @@ def _process(raw: RawMail, keystore: KeyStore, options: WorkOptions) -> Outcome:
         record.detail = " ".join([record.detail, *limits])
     outcome = Outcome(record, base=pdf_basename(view.date, view.sender, view.subject))
     try:
-        outcome.pdf_tmp = write_temp(options.tmp_dir, pdf)
+        outcome.pdf_tmp = write_temp(options.tmp_dir, pdf, sync=options.sync_each)
         del pdf
         if options.eml and result.status in ARCHIVED_STATUSES:
-            outcome.eml_tmp = write_temp(options.tmp_dir, result.message)
+            outcome.eml_tmp = write_temp(options.tmp_dir, result.message,
+                                         sync=options.sync_each)
         if options.attachments:
             for name, part in zip(attachment_names(view), view.attachments, strict=True):
-                outcome.attachments.append((name, write_temp(options.tmp_dir, part.data)))
+                outcome.attachments.append((name, write_temp(options.tmp_dir, part.data,
+                                                                   sync=options.sync_each)))
     except OSError as e:
         outcome.discard()
         return Outcome(record, fatal=_(
@@ -201,14 +204,15 @@ def attachment_names(view: MessageView) -> list[str]:
     return names
 
 
-def write_temp(tmp_dir: str, data: bytes) -> str:
-    """``data`` in a new file of ``tmp_dir``, flushed to disk; returns its path."""
+def write_temp(tmp_dir: str, data: bytes, *, sync: bool = True) -> str:
+    """``data`` in a new file of ``tmp_dir`` (flushed to disk with ``sync``); its path."""
     fd, path = tempfile.mkstemp(dir=tmp_dir, prefix="w-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(path)

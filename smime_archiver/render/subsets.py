@@ -88,14 +88,21 @@ class ArchiveFont(TTFont):
     def __init__(self, name: str, filename: str, *, common: str = "", subfontIndex: int = 0):
         super().__init__(name, filename, subfontIndex=subfontIndex)
         self._common = "".join(c for c in common if ord(c) in self.face.charToGlyph)
+        # printable ASCII keeps its own codes in the first subset (asciiReadable)
+        self._ascii_at_home = bool(self._asciiReadable) and all(
+            n in self.face.charToGlyph for n in range(32, 127))
         self._subsets: dict[tuple[str, tuple[int, ...]], _Subset] = {}
         self._subsets_lock = threading.Lock()
 
     def splitString(self, text, doc, encoding="utf-8"):
-        if self._common and doc not in self.state:
+        if doc not in self.state:
             state = self.state[doc] = TTFont.State(self._asciiReadable, self)
-            TTFont.splitString(self, self._common, doc)
-            state.nextCode = max(state.nextCode, _FIRST_FREE)
+            if self._common:
+                TTFont.splitString(self, self._common, doc)
+                state.nextCode = max(state.nextCode, _FIRST_FREE)
+        if self._ascii_at_home and isinstance(text, str) and text and text.isascii() \
+                and text.isprintable():
+            return [(0, text.encode("ascii"))]  # what ReportLab's loop finds, at C speed
         return TTFont.splitString(self, text, doc, encoding)
 
     def addObjects(self, doc):

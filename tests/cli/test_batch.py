@@ -8,6 +8,7 @@ import email
 import errno
 import json
 import os
+import re
 from email import policy
 from pathlib import Path
 
@@ -185,11 +186,11 @@ def test_disk_full_is_fatal_and_resume_finishes_the_job(share, tmp_path, monkeyp
     real = work.write_temp
     calls = {"n": 0}
 
-    def full_after_five(tmp_dir: str, data: bytes) -> str:
+    def full_after_five(tmp_dir: str, data: bytes, **kw) -> str:
         calls["n"] += 1
         if calls["n"] > 5:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real(tmp_dir, data)
+        return real(tmp_dir, data, **kw)
 
     monkeypatch.setattr(work, "write_temp", full_after_five)
     code = export(monkeypatch, "-k", str(share["p12"]), "-o", str(out), "--jobs", "1",
@@ -206,6 +207,72 @@ def test_disk_full_is_fatal_and_resume_finishes_the_job(share, tmp_path, monkeyp
     assert normalized(out) == normalized(reference)
     assert files(out) == files(reference)
     assert "5 of them were already archived" in capsys.readouterr().out
+
+
+def test_files_reach_the_disk_in_one_sync_per_batch_before_the_journal(share, tmp_path,
+                                                                       monkeypatch):
+    """Workers write without fsync; the job syncs the file system once per batch, then the
+    journal, then renames: a journal entry never names a file that is not on the disk."""
+    from smime_archiver import job, resume
+    from smime_archiver.durable import batch_sync_available
+
+    assert batch_sync_available()  # Linux: syncfs through libc
+    events: list[str] = []
+    real_sync, real_journal, real_replace = job.sync_filesystem, resume.Journal.sync, os.replace
+    real_fsync = os.fsync
+
+    def sync_filesystem(path: str) -> None:
+        events.append("S")
+        real_sync(path)
+
+    def journal_sync(self) -> None:
+        events.append("J")
+        real_journal(self)
+
+    def replace(src, dst) -> None:
+        if str(dst).endswith(".pdf"):
+            events.append("R")
+        real_replace(src, dst)
+
+    def fsync(fd: int) -> None:
+        if os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).startswith("w-"):
+            events.append("F")  # a worker's temporary file synced on its own
+        real_fsync(fd)
+
+    monkeypatch.setattr(job, "sync_filesystem", sync_filesystem)
+    monkeypatch.setattr(resume.Journal, "sync", journal_sync)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(os, "fsync", fsync)
+    out = tmp_path / "out"
+    export(monkeypatch, "-k", str(share["p12"]), "-o", str(out), "--jobs", "1",
+           str(share["share"]))
+    pdfs = len(list(out.rglob("*.pdf")))
+    assert pdfs > 5 and events.count("R") == pdfs and "F" not in events
+    assert re.fullmatch(r"(SJR+|J)+", "".join(events)), events
+
+
+def test_failed_batch_sync_is_fatal_and_resume_finishes_the_job(share, tmp_path, monkeypatch,
+                                                                 capsys):
+    from smime_archiver import job
+
+    reference, out = tmp_path / "reference", tmp_path / "out"
+    export(monkeypatch, "-k", str(share["p12"]), "-o", str(reference), str(share["share"]))
+
+    def broken_disk(path: str) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO), path)
+
+    monkeypatch.setattr(job, "sync_filesystem", broken_disk)
+    code = export(monkeypatch, "-k", str(share["p12"]), "-o", str(out), str(share["share"]))
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_FATAL
+    assert os.strerror(errno.EIO) in err and "--resume" in err
+    assert list(out.rglob("*.pdf")) == [] and list(out.rglob("w-*.tmp")) == []
+    monkeypatch.undo()
+    code = export(monkeypatch, "-k", str(share["p12"]), "-o", str(out), "--resume",
+                  str(share["share"]))
+    assert code == cli.EXIT_INCOMPLETE
+    assert normalized(out) == normalized(reference)
+    assert files(out) == files(reference)
 
 
 def test_input_file_vanishing_mid_run(share, tmp_path, monkeypatch):

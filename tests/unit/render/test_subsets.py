@@ -56,3 +56,18 @@ def test_other_characters_start_a_second_subset_with_right_widths(render):
     # every character of the subset is mapped back to its Unicode value
     for code, char in enumerate(subset[1:], start=1):
         assert f"<{code:02X}> <{char:04X}>".encode() in cmap
+
+
+def test_ascii_text_is_coded_as_reportlabs_own_loop_codes_it():
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    class Doc:  # a stand-in document: fonts keep their state per document
+        pass
+
+    font = pdfmetrics.getFont(SANS)
+    doc, reference = Doc(), Doc()
+    TTFont.splitString(font, COMMON, reference)  # the same first subset as ours
+    font.state[reference].nextCode = max(font.state[reference].nextCode, 256)
+    for text in ["Hello, World! ~{}|", "æøå and ASCII", "tab\there", "", "Ærø " * 3, "Ω ok"]:
+        assert font.splitString(text, doc) == TTFont.splitString(font, text, reference), text
+    assert font.splitString("plain ascii", doc) == [(0, b"plain ascii")]
