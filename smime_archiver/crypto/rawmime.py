@@ -206,29 +206,56 @@ class Multipart:
 def split_multipart(body: bytes, boundary: str) -> Multipart:
     """Find the parts of a multipart body delimited by ``boundary``.
 
-    Without a close delimiter the last part runs to the end of the body
+    A delimiter is a line ``--boundary`` (``--boundary--`` closes), with spaces or tabs
+    after it.  Without a close delimiter the last part runs to the end of the body
     (``closed`` is False), as mail readers show a truncated message.
     """
     token = b"--" + boundary.encode("utf-8", "replace")
-    pattern = re.compile(rb"^" + re.escape(token) + rb"(--)?[ \t]*(\r?\n|$)", re.M)
     parts: list[tuple[int, int]] = []
     start: int | None = None
     closed = False
-    for m in pattern.finditer(body):
-        line_start = m.start()
+    pos = 0
+    while (line_start := body.find(token, pos)) >= 0:  # bytes.find: no regex over big bodies
+        after = line_start + len(token)
+        if line_start > 0 and body[line_start - 1] != 0x0A:
+            pos = line_start + 1
+            continue
+        close = body.startswith(b"--", after)
+        end_of_line = _delimiter_end(body, after + 2) if close else -1
+        if end_of_line < 0:
+            close = False
+            end_of_line = _delimiter_end(body, after)
+        if end_of_line < 0:
+            pos = line_start + 1
+            continue
         if start is not None:
             end = line_start
             if end > 0 and body[end - 1 : end] == b"\n":
                 end -= 2 if end > 1 and body[end - 2 : end - 1] == b"\r" else 1
             parts.append((start, max(end, start)))
-        if m.group(1):
+        if close:
             closed = True
             start = None
             break
-        start = m.end()
+        start = pos = end_of_line
     if start is not None:
         parts.append((start, len(body)))
     return Multipart(boundary, tuple(parts), closed)
+
+
+def _delimiter_end(body: bytes, at: int) -> int:
+    """Where a delimiter line that goes on at ``at`` ends (after its line break): spaces
+    and tabs, then CRLF, LF or the end of the body; -1 when something else follows."""
+    size = len(body)
+    while at < size and body[at] in (0x20, 0x09):
+        at += 1
+    if at == size:
+        return at
+    if body[at] == 0x0A:
+        return at + 1
+    if body[at] == 0x0D and at + 1 < size and body[at + 1] == 0x0A:
+        return at + 2
+    return -1
 
 
 # --- walking a message ----------------------------------------------------------------------

@@ -22,6 +22,7 @@ produced with pikepdf's PDF/A validator, so the hand-built objects stay honest.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import threading
 import zlib
@@ -124,8 +125,15 @@ def finish_pdfa(doc: pdfdoc.PDFDocument, meta: DocumentMetadata,
             page.Trans = None
 
 
+@functools.cache
+def _packed_profile() -> bytes:
+    return zlib.compress(srgb_profile())
+
+
 def _output_intent(doc: pdfdoc.PDFDocument) -> PDFDictionary:
-    profile = PDFStream(PDFDictionary({"N": 3}), srgb_profile(), filters=[pdfdoc.PDFZCompress])
+    # compressed once per process (ReportLab applies no filter to a stream that names one)
+    profile = PDFStream(PDFDictionary({"N": 3, "Filter": PDFName("FlateDecode")}),
+                        _packed_profile(), filters=[])
     return PDFDictionary({
         "Type": PDFName("OutputIntent"),
         "S": PDFName("GTS_PDFA1"),

@@ -91,6 +91,39 @@ def test_split_multipart_without_close_delimiter_runs_to_the_end():
     assert mp.parts[-1][1] == len(b"--b\r\nA\r\n--b\r\nB truncated")
 
 
+def _split_by_regex(body: bytes, boundary: str) -> tuple:
+    """The delimiter rule of RFC 2046 as a regular expression: the reference."""
+    import re
+
+    token = b"--" + boundary.encode("utf-8", "replace")
+    parts, start, closed = [], None, False
+    for m in re.finditer(rb"^" + re.escape(token) + rb"(--)?[ \t]*(\r?\n|$)", body, re.M):
+        if start is not None:
+            end = m.start()
+            if end > 0 and body[end - 1:end] == b"\n":
+                end -= 2 if end > 1 and body[end - 2:end - 1] == b"\r" else 1
+            parts.append((start, max(end, start)))
+        if m.group(1):
+            closed, start = True, None
+            break
+        start = m.end()
+    if start is not None:
+        parts.append((start, len(body)))
+    return tuple(parts), closed
+
+
+def test_split_multipart_agrees_with_the_delimiter_rule_on_random_bodies():
+    import random
+
+    rng = random.Random(2046)
+    pieces = [b"--b", b"--b--", b"--bc", b"-", b"b", b"x", b" ", b"\t", b"\r", b"\n",
+              b"\r\n", b"--", b"text", b"\n--b\n", b"\r\n--b--\r\n"]
+    for _ in range(5000):
+        body = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        mp = rawmime.split_multipart(body, "b")
+        assert (mp.parts, mp.closed) == _split_by_regex(body, "b"), body
+
+
 def test_walk_paths_follow_imap_numbering():
     refs = {r.path: r for r in rawmime.walk(MSG) if not r.encapsulated}
     enc = [r for r in rawmime.walk(MSG) if r.encapsulated]
