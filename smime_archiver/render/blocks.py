@@ -1,5 +1,10 @@
-"""Rows of paragraphs, with an optional one-line label beside each: the header block and
-the status panel.
+"""Light flowables for the parts every message has: the title and headings, the header
+block and the status panel.
+
+:class:`FitLine` draws a short text that fits on one line without making a ReportLab
+paragraph (parsing its markup, breaking lines, fragment by fragment drawing); a longer
+text becomes a paragraph as before.  :class:`Rows` holds rows of those, with an optional
+one-line label beside each.
 
 A ReportLab ``Table`` would draw the same, but it wraps every cell two or three times,
 works out a grid and styles each cell; for the few rows at the top of every message that
@@ -10,6 +15,7 @@ page inside its paragraph (a To line with thousands of recipients), always with 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -17,12 +23,68 @@ from reportlab.lib.colors import Color
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph
 
-from smime_archiver.render.fonts import draw_text
+from smime_archiver.render.fonts import draw_text, string_width
+from smime_archiver.render.text import breakable
+
+
+class FitLine(Flowable):
+    """``text`` in ``style``, set in ``face`` (default: the style's font): drawn directly
+    when it fits the width on one line, else as a wrapping paragraph."""
+
+    def __init__(self, text: str, style: ParagraphStyle, face: str | None = None) -> None:
+        super().__init__()
+        self.text = text
+        self.style = style
+        self.face = face or style.fontName
+        self.spaceBefore = style.spaceBefore
+        self.spaceAfter = style.spaceAfter
+        self._paragraph: Paragraph | None = None
+        self._line = False
+        self.width = self.height = 0.0
+
+    def paragraph(self) -> Paragraph:
+        if self._paragraph is None:
+            style = self.style if self.face == self.style.fontName else _in_font(
+                self.style, self.face)
+            self._paragraph = Paragraph(breakable(self.text, self.face), style)
+        return self._paragraph
+
+    def wrap(self, availWidth, availHeight):
+        style = self.style
+        room = availWidth - style.leftIndent - style.rightIndent
+        self._line = "\n" not in self.text and string_width(
+            self.text, self.face, style.fontSize) <= room
+        if self._line:
+            self.width, self.height = availWidth, style.leading
+        else:
+            self.width, self.height = self.paragraph().wrap(availWidth, availHeight)
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):
+        self.wrap(availWidth, availHeight)
+        return [] if self._line else self.paragraph().split(availWidth, availHeight)
+
+    def draw(self) -> None:
+        if not self._line:
+            self.paragraph().drawOn(self.canv, 0, 0)
+            return
+        style = self.style
+        self.canv.saveState()
+        self.canv.setFillColor(style.textColor)
+        # the baseline one font size below the top, as in ReportLab's paragraphs
+        draw_text(self.canv, style.leftIndent, self.height - style.fontSize, self.text,
+                  self.face, style.fontSize)
+        self.canv.restoreState()
+
+
+@functools.cache
+def _in_font(style: ParagraphStyle, face: str) -> ParagraphStyle:
+    return ParagraphStyle(f"{style.name}-{face}", parent=style, fontName=face)
 
 
 @dataclass(frozen=True)
 class Row:
-    paragraph: Paragraph
+    paragraph: Flowable  # a Paragraph or a FitLine
     label: str = ""  # drawn in one line left of the paragraph
 
 

@@ -25,7 +25,7 @@ from reportlab.platypus import (
 from smime_archiver.i18n import _, ngettext
 from smime_archiver.mime import html_to_text
 from smime_archiver.model import Attachment, MessageView, RawMail, Status, UnwrapResult
-from smime_archiver.render.blocks import Look, Row, Rows
+from smime_archiver.render.blocks import FitLine, Look, Row, Rows
 from smime_archiver.render.fonts import MONO, SANS_BOLD, markup
 from smime_archiver.render.html import html_flowables
 from smime_archiver.render.htmltree import count_remote
@@ -82,7 +82,7 @@ def build_story(view: MessageView, result: UnwrapResult, raw: RawMail,
     story: list[Flowable] = [
         Bookmark(subject, 0),
         # the headers below show the whole subject; a title of pages helps nobody
-        Paragraph(breakable(_shorter(subject, 300), SANS_BOLD), st["title"]),
+        FitLine(_shorter(subject, 300), st["title"]),
         header_table(view),
         Spacer(1, 4 * mm),
         status_panel(result, view, raw, notes + options.notes),
@@ -96,7 +96,7 @@ def message_body(view: MessageView, options: Options, *, level: int,
     """Flowables for the body, pictures and attachments of ``view``; and notes for the panel."""
     st = styles()
     out: list[Flowable] = [Bookmark(_("Message text"), level),
-                           Paragraph(markup(_("Message")), st["section"])]
+                           FitLine(_("Message"), st["section"])]
     notes: list[str] = list(view.notes)
     shown_cids: set[str] = set()
     shown_parts: set[str] = set()
@@ -139,12 +139,12 @@ def message_body(view: MessageView, options: Options, *, level: int,
                 and not (a.content_id and a.content_id.lower() in shown_cids)]
     if pictures:
         out += [Bookmark(_("Pictures"), level), CondPageBreak(40 * mm),
-                Paragraph(markup(_("Pictures")), st["section"])]
+                FitLine(_("Pictures"), st["section"])]
         for att in pictures:
             out += _picture(att, width, options.limits)
     if view.attachments:
         out += [Bookmark(_("Attachments"), level), CondPageBreak(30 * mm),
-                Paragraph(markup(_("Attachments")), st["section"]),
+                FitLine(_("Attachments"), st["section"]),
                 attachment_table(view.attachments, width)]
     return out, notes
 
@@ -161,7 +161,7 @@ def forwarded(view: MessageView, part: str, options: Options, *, level: int,
         Bookmark(title, level),
         HRFlowable(width="100%", thickness=0.6, color=LIGHT_GREY, spaceAfter=3),
         Indenter(left=_NEST_INDENT),
-        Paragraph(breakable(title, SANS_BOLD), st["section"]),
+        FitLine(title, st["section"]),
         header_table(view),
     ]
     out += [Paragraph(markup(n), st["note"]) for n in notes]
@@ -178,9 +178,9 @@ def header_table(view: MessageView) -> Rows:
     for label, value in ((_("From"), view.sender), (_("To"), view.to), (_("Cc"), view.cc),
                          (_("Date"), date), (_("Subject"), view.subject)):
         if value:
-            rows.append(Row(Paragraph(breakable(value), st["value"]), label))
+            rows.append(Row(FitLine(value, st["value"]), label))
     if not rows:
-        rows.append(Row(Paragraph(markup(_("(none)")), st["value"]), _("Headers")))
+        rows.append(Row(FitLine(_("(none)"), st["value"]), _("Headers")))
     # a To line with thousands of recipients continues on the next page
     return Rows(rows, Look(label_width=_LABEL_WIDTH, label_style=st["label"], right=6,
                            row_top=1, row_bottom=2))
@@ -189,13 +189,12 @@ def header_table(view: MessageView) -> Rows:
 def status_panel(result: UnwrapResult, view: MessageView, raw: RawMail,
                  notes: list[str]) -> Rows:
     st = styles()
-    rows = [Row(Paragraph(f"<b>{markup(status_label(result.status), SANS_BOLD)}</b>",
-                          st["status"]))]
+    rows = [Row(FitLine(status_label(result.status), st["status"], SANS_BOLD))]
     lines = protection_lines(result)
     if raw.note:
         lines.append(_("Mailbox: {note}").format(note=raw.note))
     lines += list(dict.fromkeys(notes))
-    rows += [Row(Paragraph(breakable(_shorter(line)), st["status"])) for line in lines]
+    rows += [Row(FitLine(_shorter(line), st["status"])) for line in lines]
     # one row per line: a panel longer than a page (a damaged message with many problems)
     # continues on the next page
     background = _STATUS_COLOURS.get(result.status, _PROBLEM_COLOUR)

@@ -78,3 +78,31 @@ def test_every_first_piece_fits_the_room_it_was_split_for():
         if parts and parts[0] is not block:
             assert parts[0].wrap(WIDTH, room)[1] <= room + 1e-6, room
             assert sum(len(p.rows) for p in parts) >= len(block.rows)
+
+
+def _pdf_of(flowables) -> tuple[bytes, str]:
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf).build(flowables)
+    text = subprocess.run(["pdftotext", "-", "-"], input=buf.getvalue(), capture_output=True,
+                          check=True).stdout.decode()
+    return buf.getvalue(), text
+
+
+def test_fitline_draws_a_short_text_itself_and_wraps_a_long_one():
+    from smime_archiver.render.blocks import FitLine
+
+    register_fonts()
+    st = styles()
+    short = FitLine("Årsopgørelse 2012 – 税务 ✓", st["title"])
+    long_text = " ".join(f"ord{i}" for i in range(120))
+    long = FitLine(long_text, st["value"])
+    assert short.wrap(WIDTH, 1000) == (WIDTH, st["title"].leading)
+    _w, h = long.wrap(WIDTH, 1000)
+    assert h >= 3 * st["value"].leading and long._paragraph is not None
+    pdf, text = _pdf_of([short, long])
+    assert short._paragraph is None  # drawn without a ReportLab paragraph
+    assert "Årsopgørelse 2012 – 税务 ✓" in text
+    assert " ".join(text.split()).count("ord") == 120
+    fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True,
+                           check=True).stdout.decode()
+    assert "DejaVuSans-Bold" in fonts and "WenQuanYi" in fonts  # CJK from the fallback
