@@ -4,7 +4,8 @@
 ``jobs`` worker processes (or in this process when ``jobs`` is 1), and
 :meth:`Engine.ordered` yields the outcomes in the order the messages were given, so the
 report and the file names do not depend on the number of workers.  At most ``window``
-messages are in flight, so memory stays flat however large the input.
+messages, and at most :data:`MAX_IN_FLIGHT_BYTES` of them, are in flight, so memory stays
+flat however large the input.
 
 **Keys in the workers.**  Private keys are never pickled
 (:class:`~smime_archiver.model.PrivateKeyEntry` refuses).  With the ``fork`` start
@@ -56,6 +57,9 @@ T = TypeVar("T")
 # Messages per worker process before fresh processes take over: whatever a library keeps
 # (caches, fragmentation) is given back, so memory stays flat however long the run.
 RECYCLE_AFTER = 2000
+# Message bytes sent to workers and not yet given back, at most (besides the one message
+# that may be larger on its own).
+MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024
 
 
 def default_start_method() -> str:
@@ -198,9 +202,11 @@ class Engine:
             log.info("no key reload recipe for %s workers: working in this process", self.method)
             jobs = 1
         self.jobs = max(1, jobs)
-        self.window = window or 4 * self.jobs
+        # a deep queue: workers still have work while the parent syncs a batch
+        self.window = window or 16 * self.jobs
         self._pool: ProcessPoolExecutor | None = None
         self._pending: deque[_Slot] = deque()
+        self._in_flight = 0  # bytes of the pending messages
         self._submitted = 0
         self.pools_made = 0
         self.restarts = 0
@@ -250,10 +256,13 @@ class Engine:
         """
         pending: deque[_Slot[T]] = deque()
         self._pending = pending
+        self._in_flight = 0
         for item in items:
             raw = work_of(item)
             pending.append(_Slot(item, raw, self._submit(raw) if raw is not None else None))
-            while pending and (len(pending) >= self.window or _ready(pending[0])):
+            self._in_flight += _size(pending[-1])
+            while pending and (len(pending) >= self.window or _ready(pending[0])
+                               or self._in_flight > MAX_IN_FLIGHT_BYTES):
                 yield self._resolve(pending)
         while pending:
             yield self._resolve(pending)
@@ -270,6 +279,7 @@ class Engine:
 
     def _resolve(self, pending: deque[_Slot[T]]) -> tuple[T, Outcome | None]:
         slot = pending.popleft()
+        self._in_flight -= _size(slot)
         if slot.future is None or slot.raw is None:
             return slot.item, None
         try:
@@ -312,6 +322,10 @@ class Engine:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=cancel)
             self._pool = None
+
+
+def _size(slot: _Slot) -> int:
+    return len(slot.raw.data) if slot.raw is not None else 0
 
 
 def _ready(slot: _Slot) -> bool:

@@ -113,3 +113,19 @@ def test_worker_processes_are_recycled_without_losing_order(keys, monkeypatch):
         assert engine.pools_made == 3  # 12 messages, 4 per pool
     assert [i for i, _s, _subj in got] == list(range(12))
     assert [s for _i, s, _subj in got] == [Status.DECRYPTED] * 12
+
+
+def test_bytes_in_flight_stay_under_the_budget(keys, monkeypatch):
+    store, _reload = loaded(keys["p12"])
+    size = len(keys["messages"][0].data)
+    monkeypatch.setattr(parallel, "MAX_IN_FLIGHT_BYTES", 3 * size)
+    seen = []
+    with Engine(jobs=2, keystore=store, options=WorkOptions(tmp_dir=None),
+                start_method="fork") as engine:
+        assert engine.window >= 12  # the count alone would let every message go at once
+        for _raw, outcome in engine.ordered(keys["messages"], lambda raw: raw):
+            seen.append(engine._in_flight)
+            assert outcome.record.status is Status.DECRYPTED
+    assert len(seen) == 12 and max(seen) <= 3 * size + max(len(m.data) for m in
+                                                           keys["messages"])
+    assert seen[-1] == 0
