@@ -209,7 +209,7 @@ def markup(text: str, face: str = SANS, *, keep_spaces: bool = False) -> str:
         if font == face:
             parts.append(esc(chunk))
         elif font is None:
-            codes = " ".join(f"⟨U+{ord(c):04X}⟩" for c in chunk)
+            codes = code_points(chunk)
             parts.append(f'<font name="{SANS_PLAIN}" color="#80868b">{codes}</font>')
         else:
             parts.append(f'<font name="{font}">{esc(chunk)}</font>')
@@ -223,8 +223,7 @@ def string_width(text: str, face: str, size: float) -> float:
     total = 0.0
     for font, chunk in runs(clean_text(text), face):
         if font is None:
-            chunk = " ".join(f"⟨U+{ord(c):04X}⟩" for c in chunk)
-            font = SANS_PLAIN
+            chunk, font = code_points(chunk), SANS_PLAIN
         total += pdfmetrics.stringWidth(chunk, font, size)
     return total
 
@@ -232,12 +231,21 @@ def string_width(text: str, face: str, size: float) -> float:
 def draw_text(canvas, x: float, y: float, text: str, face: str, size: float) -> float:
     """Draw ``text`` as one line with its baseline at ``y``, each run in the font that has
     its characters; the width drawn, in points.  The fill colour is the caller's."""
+    return draw_shown(canvas, x, y, visual(clean_text(text)), face, size)
+
+
+def draw_shown(canvas, x: float, y: float, shown: str, face: str, size: float) -> float:
+    """:func:`draw_text` for a line already cleaned and in visual order."""
     start = x
-    for font, chunk in runs(visual(clean_text(text)), face):
+    for font, chunk in runs(shown, face):
         if font is None:
-            chunk = " ".join(f"⟨U+{ord(c):04X}⟩" for c in chunk)
-            font = SANS_PLAIN
+            chunk, font = code_points(chunk), SANS_PLAIN
         canvas.setFont(font, size)
         canvas.drawString(x, y, chunk)
         x += pdfmetrics.stringWidth(chunk, font, size)
     return x - start
+
+
+def code_points(chars: str) -> str:
+    """Characters no font has, as the text drawn in their place: ``⟨U+1FAE8⟩``."""
+    return " ".join(f"⟨U+{ord(c):04X}⟩" for c in chars)

@@ -14,7 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable
 
 from smime_archiver.render.direction import base_is_rtl, has_rtl, visual
-from smime_archiver.render.fonts import SANS_PLAIN, clean_text, runs, string_width
+from smime_archiver.render.fonts import clean_text, draw_shown, string_width
 
 __all__ = ["BidiParagraph", "base_is_rtl", "has_rtl"]
 
@@ -82,11 +82,5 @@ class BidiParagraph(Flowable):
                 x = self.style.leftIndent + (self.width - width) / 2
             else:
                 x = self.style.leftIndent
-            for font, chunk in runs(shown, self.face):
-                if font is None:
-                    chunk = " ".join(f"⟨U+{ord(c):04X}⟩" for c in chunk)
-                    font = SANS_PLAIN
-                canv.setFont(font, size)
-                canv.drawString(x, y, chunk)
-                x += canv.stringWidth(chunk, font, size)
+            draw_shown(canv, x, y, shown, self.face, size)
             y -= self.style.leading

@@ -83,7 +83,7 @@ def build_story(view: MessageView, result: UnwrapResult, raw: RawMail,
         Bookmark(subject, 0),
         # the headers below show the whole subject; a title of pages helps nobody
         FitLine(_shorter(subject, 300), st["title"]),
-        header_table(view),
+        header_block(view),
         Spacer(1, 4 * mm),
         status_panel(result, view, raw, notes + options.notes),
     ]
@@ -162,7 +162,7 @@ def forwarded(view: MessageView, part: str, options: Options, *, level: int,
         HRFlowable(width="100%", thickness=0.6, color=LIGHT_GREY, spaceAfter=3),
         Indenter(left=_NEST_INDENT),
         FitLine(title, st["section"]),
-        header_table(view),
+        header_block(view),
     ]
     out += [Paragraph(markup(n), st["note"]) for n in notes]
     out += body
@@ -171,7 +171,7 @@ def forwarded(view: MessageView, part: str, options: Options, *, level: int,
     return out
 
 
-def header_table(view: MessageView) -> Rows:
+def header_block(view: MessageView) -> Rows:
     st = styles()
     rows = []
     date = view.date.strftime("%Y-%m-%d %H:%M %z") if view.date else view.date_text

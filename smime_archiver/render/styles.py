@@ -57,6 +57,4 @@ def styles() -> dict[str, ParagraphStyle]:
                                      leading=8.5),
         "note": ParagraphStyle("note", parent=base, fontSize=8.5, leading=11, textColor=GREY,
                                spaceAfter=4),
-        "footer": ParagraphStyle("footer", parent=base, fontSize=7.5, leading=9,
-                                 textColor=GREY),
     }
