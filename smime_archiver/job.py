@@ -66,7 +66,13 @@ from smime_archiver.resume import (
     make_key,
     new_tmp_dir,
 )
-from smime_archiver.work import OpenedMessage, Outcome, WorkOptions, open_message
+from smime_archiver.work import (
+    OpenedMessage,
+    Outcome,
+    WorkOptions,
+    cannot_write_text,
+    open_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -345,11 +351,7 @@ class _Job:
                     for tmp, _rel in renames:
                         with contextlib.suppress(OSError):
                             os.unlink(tmp)
-                raise OutputError(
-                    _("Could not write into the output folder: {reason}. Check free disk "
-                      "space and permissions, then run the export again with --resume to "
-                      "continue where it stopped.").format(reason=e.strerror or e),
-                    source=str(self.out)) from e
+                raise OutputError(cannot_write_text(e), source=str(self.out)) from e
         self.journal.sync()
         for item, record, renames in batch:
             for tmp, rel in renames:

@@ -179,11 +179,15 @@ def _process(raw: RawMail, keystore: KeyStore, options: WorkOptions) -> Outcome:
                                                                    sync=options.sync_each)))
     except OSError as e:
         outcome.discard()
-        return Outcome(record, fatal=_(
-            "Could not write into the output folder: {reason}. Check free disk space and "
-            "permissions, then run the export again with --resume to continue where it "
-            "stopped.").format(reason=e.strerror or e))
+        return Outcome(record, fatal=cannot_write_text(e))
     return outcome
+
+
+def cannot_write_text(error: OSError) -> str:
+    """What the user reads when the output folder cannot take more files."""
+    return _("Could not write into the output folder: {reason}. Check free disk space and "
+             "permissions, then run the export again with --resume to continue where it "
+             "stopped.").format(reason=error.strerror or error)
 
 
 def attachment_names(view: MessageView) -> list[str]:
