@@ -253,10 +253,14 @@ class _Job:
 
     def _items(self) -> Iterator[_Item]:
         own = os.path.realpath(self.out) + os.sep  # an output folder inside an input folder
+        source, inside = None, False  # a mailbox file's messages come one after another
         for found in iter_messages(list(self.spec.inputs), cancel=self.cancel):
             if self.cancel is not None and self.cancel.is_set():
                 return
-            if os.path.realpath(found.source).startswith(own):
+            if found.source != source:
+                source = found.source
+                inside = os.path.realpath(source).startswith(own)
+            if inside:
                 log.info("not reading our own output %s", found.source)
                 continue
             self.bytes.saw(found)
