@@ -52,12 +52,15 @@ _FILES: dict[str, tuple[str, int]] = {
     SYMBOLS: ("Symbola.ttf", 0),
 }
 FALLBACKS = (SANS, ARABIC, CJK, THAI, SYMBOLS)
-# Fonts that set whole texts: their first subset always holds the common Latin characters.
-_TEXT_FONTS = frozenset({SANS, SANS_BOLD, SANS_ITALIC, SANS_BOLD_ITALIC, MONO, MONO_BOLD})
+# Fonts that set whole texts (registered at once; their first subset always holds the
+# common Latin characters), and the fallbacks (registered when first needed).
+_TEXT_FONTS = (SANS, SANS_BOLD, SANS_ITALIC, SANS_BOLD_ITALIC, MONO, MONO_BOLD)
+_FALLBACK_FONTS = (CJK, ARABIC, THAI, SYMBOLS)
 _FALLBACK_FAMILY = {SANS: SANS_PLAIN}
 
 _lock = threading.Lock()
 _registered = False
+_fallbacks_registered = False
 _coverage: dict[str, frozenset[int]] = {}
 _coverage_chars: dict[str, frozenset[str]] = {}  # the same as characters, made when first asked
 _choice_cache: dict[tuple[str, str], str | None] = {}
@@ -88,12 +91,8 @@ def register_fonts() -> None:
         # Plain Flate streams: ASCII85 on top only makes every page 25 % bigger.
         rl_config.useA85 = 0
         ttfonts.makeToUnicodeCMap = to_unicode_cmap
-        for name, (filename, index) in _FILES.items():
-            font = ArchiveFont(name, str(resource_path("fonts", filename)), subfontIndex=index,
-                               common=COMMON if name in _TEXT_FONTS else "")
-            _fix_trailing_advances(font)
-            pdfmetrics.registerFont(font)
-            _coverage[name] = frozenset(font.face.charToGlyph)
+        for name in _TEXT_FONTS:
+            _register(name, common=COMMON)
         addMapping(SANS, 0, 0, SANS)
         addMapping(SANS, 1, 0, SANS_BOLD)
         addMapping(SANS, 0, 1, SANS_ITALIC)
@@ -102,10 +101,6 @@ def register_fonts() -> None:
         addMapping(MONO, 1, 0, MONO_BOLD)
         addMapping(MONO, 0, 1, MONO)
         addMapping(MONO, 1, 1, MONO_BOLD)
-        for name in (CJK, ARABIC, THAI, SYMBOLS):
-            for bold in (0, 1):
-                for italic in (0, 1):
-                    addMapping(name, bold, italic, name)
         plain = ArchiveFont(SANS_PLAIN, str(resource_path("fonts", "DejaVuSans.ttf")),
                             common=COMMON)
         _fix_trailing_advances(plain)
@@ -117,8 +112,35 @@ def register_fonts() -> None:
         _registered = True
 
 
+def _register(name: str, common: str = "") -> None:
+    filename, index = _FILES[name]
+    font = ArchiveFont(name, str(resource_path("fonts", filename)), subfontIndex=index,
+                       common=common)
+    _fix_trailing_advances(font)
+    pdfmetrics.registerFont(font)
+    _coverage[name] = frozenset(font.face.charToGlyph)
+
+
+def _register_fallbacks() -> None:
+    """Register the fallback fonts, the first time a text needs a character DejaVu lacks
+    (most mail never does; the CJK font alone takes 0.1 s and 20 MB to load)."""
+    global _fallbacks_registered
+    register_fonts()
+    with _lock:
+        if _fallbacks_registered:
+            return
+        for name in _FALLBACK_FONTS:
+            _register(name)
+            for bold in (0, 1):
+                for italic in (0, 1):
+                    addMapping(name, bold, italic, name)
+        _fallbacks_registered = True
+
+
 def has_glyph(font: str, char: str) -> bool:
     register_fonts()
+    if font not in _coverage:
+        _register_fallbacks()
     return ord(char) in _coverage[font]
 
 
@@ -131,9 +153,13 @@ def font_for(char: str, face: str) -> str | None:
         pass
     code = ord(char)
     choice: str | None = None
+    if face not in _coverage:  # a fallback font as the face
+        _register_fallbacks()
     if code in _coverage[face]:
         choice = face
     else:
+        if not _fallbacks_registered:
+            _register_fallbacks()
         for fallback in FALLBACKS:
             if fallback != face and code in _coverage[fallback]:
                 choice = _FALLBACK_FAMILY.get(fallback, fallback)
@@ -153,6 +179,8 @@ def _all_in(text: str, face: str) -> bool:
     """Whether ``face`` has every character of ``text``."""
     chars = _coverage_chars.get(face)
     if chars is None:
+        if face not in _coverage:  # a fallback font as the face
+            _register_fallbacks()
         chars = _coverage_chars[face] = frozenset(map(chr, _coverage[face]))
     return set(text) <= chars
 

@@ -71,3 +71,32 @@ def test_ascii_text_is_coded_as_reportlabs_own_loop_codes_it():
     for text in ["Hello, World! ~{}|", "æøå and ASCII", "tab\there", "", "Ærø " * 3, "Ω ok"]:
         assert font.splitString(text, doc) == TTFont.splitString(font, text, reference), text
     assert font.splitString("plain ascii", doc) == [(0, b"plain ascii")]
+
+
+def test_fallback_fonts_load_only_when_a_text_needs_them():
+    import subprocess
+    import sys
+
+    script = """
+import sys
+from reportlab.pdfbase import pdfmetrics
+from smime_archiver.mime import parse_message
+from smime_archiver.model import RawMail
+from smime_archiver.render import fonts
+from smime_archiver.render.pdf import render_pdf
+from tests.unit.render import samples
+
+def pdf(body):
+    raw = ("From: a@example.dk\\r\\nSubject: s\\r\\nContent-Type: text/plain; charset=utf-8"
+           "\\r\\n\\r\\n" + body).encode()
+    return render_pdf(parse_message(raw), samples.plain_result(raw), RawMail("x", raw, 0, "#0"))
+
+pdf("Blåbærgrød på Ærø")
+print(sorted(set(pdfmetrics.getRegisteredFontNames()) & {fonts.CJK, fonts.SYMBOLS}))
+data = pdf("税务局 ✓ 🙂")
+print(sorted(set(pdfmetrics.getRegisteredFontNames()) & {fonts.CJK, fonts.SYMBOLS}))
+print(b"WenQuanYi" in data and b"Symbola" in data)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[:3] == ["[]", "['Symbola', 'WenQuanYiMicroHei']", "True"], out
