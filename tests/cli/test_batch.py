@@ -251,6 +251,37 @@ def test_files_reach_the_disk_in_one_sync_per_batch_before_the_journal(share, tm
     assert re.fullmatch(r"(SJR+|J)+", "".join(events)), events
 
 
+def test_without_syncfs_every_file_is_synced_before_the_journal(share, tmp_path, monkeypatch):
+    """Where the file system cannot be synced at once (macOS, Windows), each file is
+    fsynced as it is written, still before the journal names it."""
+    from smime_archiver import job, resume
+
+    monkeypatch.setattr(job, "batch_sync_available", lambda: False)
+    events: list[str] = []
+    real_journal, real_fsync = resume.Journal.sync, os.fsync
+
+    def no_syncfs(path: str) -> None:
+        raise AssertionError("syncfs used although it is not available")
+
+    def journal_sync(self) -> None:
+        events.append("J")
+        real_journal(self)
+
+    def fsync(fd: int) -> None:
+        if os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).startswith("w-"):
+            events.append("F")
+        real_fsync(fd)
+
+    monkeypatch.setattr(job, "sync_filesystem", no_syncfs)
+    monkeypatch.setattr(resume.Journal, "sync", journal_sync)
+    monkeypatch.setattr(os, "fsync", fsync)
+    out = tmp_path / "out"
+    export(monkeypatch, "-k", str(share["p12"]), "-o", str(out), "--jobs", "1",
+           str(share["share"]))
+    pdfs = len(list(out.rglob("*.pdf")))
+    assert pdfs > 5 and events.count("F") == pdfs and events[-1] == "J"
+
+
 def test_failed_batch_sync_is_fatal_and_resume_finishes_the_job(share, tmp_path, monkeypatch,
                                                                  capsys):
     from smime_archiver import job
