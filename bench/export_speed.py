@@ -14,6 +14,11 @@ Then it measures, each in fresh processes:
   converter run once per message (``eml2pdf convert_file``, as a shell loop would) is
   measured on 40 messages too.
 
+Ours runs from byte-compiled modules (compiled first with ``compileall``), as an installed
+package or the packaged app does; the peer is a pip-installed package, which pip compiled.
+(Where ``PYTHONDONTWRITEBYTECODE`` is set, a source checkout would otherwise compile its
+modules again at every start: 0.15 s here.)
+
 For each: messages/s, CPU seconds (user+system of every process), and peak RSS (the
 largest sum over the process tree, sampled every 50 ms, and the largest single process).
 ``--scale`` also runs ours on a quarter and a half of the messages, to show that time per
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import compileall
 import concurrent.futures as cf
 import datetime as dt
 import os
@@ -362,6 +368,7 @@ def main() -> None:
     print(f"corpus: {args.count} messages, {mb(box.stat().st_size)} in {box} "
           f"(made in {time.perf_counter() - t0:.0f} s); {args.keys} key files; "
           f"{args.jobs} jobs on {os.cpu_count()} CPUs")
+    compileall.compile_dir(str(ROOT / "smime_archiver"), quiet=1)
     sizes = [args.count // 4, args.count // 2, args.count] if args.scale else [args.count]
     ours = 0.0
     for n in sizes:

@@ -88,11 +88,12 @@ class ArchiveFont(TTFont):
     def __init__(self, name: str, filename: str, *, common: str = "", subfontIndex: int = 0):
         super().__init__(name, filename, subfontIndex=subfontIndex)
         self._common = "".join(c for c in common if ord(c) in self.face.charToGlyph)
-        # printable ASCII keeps its own codes in the first subset (asciiReadable)
-        self._ascii_at_home = bool(self._asciiReadable) and all(
-            n in self.face.charToGlyph for n in range(32, 127))
         self._subsets: dict[tuple[str, tuple[int, ...]], _Subset] = {}
         self._subsets_lock = threading.Lock()
+        # characters whose code in the first subset is the same in every document, and
+        # those codes: printable ASCII (asciiReadable), the common ones, no-break space
+        self._home_chars: frozenset[str] = frozenset()
+        self._home_codes: dict[int, int] = {}
 
     def splitString(self, text, doc, encoding="utf-8"):
         if doc not in self.state:
@@ -100,10 +101,22 @@ class ArchiveFont(TTFont):
             if self._common:
                 TTFont.splitString(self, self._common, doc)
                 state.nextCode = max(state.nextCode, _FIRST_FREE)
-        if self._ascii_at_home and isinstance(text, str) and text and text.isascii() \
-                and text.isprintable():
-            return [(0, text.encode("ascii"))]  # what ReportLab's loop finds, at C speed
+                if not self._home_codes:
+                    self._learn_home(state)
+        if self._home_chars and isinstance(text, str) and text and \
+                self._home_chars.issuperset(text):
+            # what ReportLab's loop finds, at C speed
+            return [(0, text.translate(self._home_codes).encode("latin-1"))]
         return TTFont.splitString(self, text, doc, encoding)
+
+    def _learn_home(self, state) -> None:
+        if not (self._asciiReadable and all(n in self.face.charToGlyph for n in range(32, 127))):
+            return
+        codes = {n: n for n in range(32, 127)}
+        codes.update((ord(c), state.assignments[ord(c)]) for c in self._common)
+        codes[0xA0] = 32  # ReportLab draws a no-break space as a space
+        self._home_codes = codes
+        self._home_chars = frozenset(map(chr, codes))
 
     def addObjects(self, doc):
         """ReportLab's ``TTFont.addObjects``, with the subset parts taken from the cache."""

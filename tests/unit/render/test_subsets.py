@@ -58,7 +58,7 @@ def test_other_characters_start_a_second_subset_with_right_widths(render):
         assert f"<{code:02X}> <{char:04X}>".encode() in cmap
 
 
-def test_ascii_text_is_coded_as_reportlabs_own_loop_codes_it():
+def test_text_is_coded_as_reportlabs_own_loop_codes_it():
     from reportlab.pdfbase.ttfonts import TTFont
 
     class Doc:  # a stand-in document: fonts keep their state per document
@@ -68,7 +68,9 @@ def test_ascii_text_is_coded_as_reportlabs_own_loop_codes_it():
     doc, reference = Doc(), Doc()
     TTFont.splitString(font, COMMON, reference)  # the same first subset as ours
     font.state[reference].nextCode = max(font.state[reference].nextCode, 256)
-    for text in ["Hello, World! ~{}|", "æøå and ASCII", "tab\there", "", "Ærø " * 3, "Ω ok"]:
+    texts = ["Hello, World! ~{}|", "æøå and ASCII", "tab\there", "", "Ærø " * 3, "Ω ok",
+             "no\u00a0break – “citat” € §4 ×2", COMMON, "Ærø\u00a0Ω"]
+    for text in texts:
         assert font.splitString(text, doc) == TTFont.splitString(font, text, reference), text
     assert font.splitString("plain ascii", doc) == [(0, b"plain ascii")]
 
