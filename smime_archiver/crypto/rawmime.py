@@ -32,7 +32,9 @@ LF = b"\n"
 
 # RFC 5322 field name (printable ASCII except colon); obsolete syntax allows WSP before ':'.
 _FIELD_RE = re.compile(rb"([!-9;-~]+)[ \t]*:")
-_EOL_RE = re.compile(rb"\r?\n")
+# every byte that is not in the base64 alphabet: dropped before decoding (line breaks, spaces)
+_NOT_BASE64 = bytes(sorted(set(range(256)) - set(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")))
 _FOLD_RE = re.compile(rb"\r?\n(?=[ \t])")
 # Entities nested deeper than this are not descended into (a hostile message could
 # otherwise exhaust the recursion limit); no real mail comes close.  Such an entity is
@@ -360,7 +362,7 @@ def decode_body(entity: Entity) -> bytes:
     if cte in ("7bit", "8bit", "binary"):
         return body
     if cte == "base64":
-        compact = re.sub(rb"[^A-Za-z0-9+/=]", b"", body)
+        compact = body.translate(None, _NOT_BASE64)
         try:
             return base64.b64decode(compact, validate=True)
         except (binascii.Error, ValueError) as e:
@@ -381,7 +383,7 @@ def decode_body(entity: Entity) -> bytes:
 
 def canonicalize_crlf(data: bytes) -> bytes:
     """Every line ending as CRLF (bare LF and CRLF alike), as RFC 5751 signs text."""
-    return _EOL_RE.sub(CRLF, data)
+    return _with_line_ending(data, CRLF)
 
 
 def binary_spans(data: bytes) -> list[tuple[int, int]]:
@@ -417,7 +419,14 @@ def to_line_ending(data: bytes, eol: bytes) -> bytes:
     pieces.append((data[pos:], True))
     if not any(convert and _needs_conversion(chunk, eol) for chunk, convert in pieces):
         return data
-    return b"".join(_EOL_RE.sub(eol, chunk) if convert else chunk for chunk, convert in pieces)
+    return b"".join(_with_line_ending(chunk, eol) if convert else chunk
+                    for chunk, convert in pieces)
+
+
+def _with_line_ending(text: bytes, eol: bytes) -> bytes:
+    """Every CRLF or LF in ``text`` as ``eol`` (a lone CR stays)."""
+    lf = text.replace(CRLF, LF)
+    return lf if eol == LF else lf.replace(LF, eol)
 
 
 def _needs_conversion(data: bytes, eol: bytes) -> bool:

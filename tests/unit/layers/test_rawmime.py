@@ -182,3 +182,17 @@ def test_nesting_limit_stops_descending_and_is_reported():
     assert [len(r.path.split(".")) for r in deep] == [rawmime.MAX_NESTING]
     [(path, text)] = rawmime.structure_defects(data)
     assert path == deep[0].path and "nested more than 40 levels deep" in text
+
+
+def test_line_endings_and_base64_cleaning_agree_with_their_regular_expressions():
+    import random
+    import re
+
+    rng = random.Random(5751)
+    pieces = [b"\r", b"\n", b"\r\n", b"a", b" ", b"\t", b"=", b"+/", b"\xff", b"QUJD"]
+    for _ in range(3000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert rawmime.canonicalize_crlf(data) == re.sub(rb"\r?\n", b"\r\n", data), data
+        assert rawmime._with_line_ending(data, b"\n") == re.sub(rb"\r?\n", b"\n", data), data
+        assert data.translate(None, rawmime._NOT_BASE64) == re.sub(
+            rb"[^A-Za-z0-9+/=]", b"", data), data
