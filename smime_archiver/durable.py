@@ -1,7 +1,8 @@
 """Making the files of a batch durable before the journal says they are done.
 
 On Linux one ``syncfs`` on the output's file system writes back every file of a batch
-at once, so workers write without waiting for the disk.  Elsewhere (and where ``syncfs``
+at once, so workers write without waiting for the disk (where the file system refuses
+``syncfs``, the job syncs the batch's files one by one).  Elsewhere (and where ``syncfs``
 cannot be called) each file is flushed with ``fsync`` as it is written.  Either way the
 journal is synced after the files and before they are renamed, so a power cut never
 leaves a journal entry for a file that is not whole on the disk.
@@ -11,9 +12,15 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import functools
 import os
 import sys
+from collections.abc import Iterable
+
+# What syncfs answers on a file system that cannot be synced as a whole (some network and
+# FUSE file systems): the files are then synced one by one.
+UNSUPPORTED = frozenset({errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP})
 
 
 @functools.cache
@@ -50,3 +57,13 @@ def sync_filesystem(path: str) -> None:
             raise OSError(errno, os.strerror(errno), path)
     finally:
         os.close(fd)
+
+
+def sync_files(paths: Iterable[str]) -> None:
+    """``fsync`` each file; raises ``OSError`` when one cannot be written."""
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

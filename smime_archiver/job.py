@@ -50,7 +50,12 @@ from typing import Any
 
 from smime_archiver.archive import ArchiveWriter, MessageRecord, SummaryBuilder, write_reports
 from smime_archiver.crypto.keystore import KeyStore
-from smime_archiver.durable import batch_sync_available, sync_filesystem
+from smime_archiver.durable import (
+    UNSUPPORTED,
+    batch_sync_available,
+    sync_files,
+    sync_filesystem,
+)
 from smime_archiver.errors import ArchiverError, OutputError
 from smime_archiver.i18n import _
 from smime_archiver.layout import ATTACHMENTS_SUFFIX, NameReserver, OutputLayout, stem_of
@@ -217,6 +222,7 @@ class _Job:
                               attachments=self.spec.write_attachments,
                               sync_each=not batch_sync_available())
         self._options = options
+        self._whole_fs_sync = True  # until the file system refuses syncfs
         measure = _measure_inputs(self.spec.inputs, self.cancel)
         self.observer.job_started(self.spec)
         try:
@@ -346,16 +352,7 @@ class _Job:
         if not self._batch:
             return
         batch, self._batch = self._batch, []
-        tmp_dir = self._options.tmp_dir
-        if not self._options.sync_each and tmp_dir and any(r for _i, _r, r in batch):
-            try:  # the batch's files on the disk before the journal says they are done
-                sync_filesystem(tmp_dir)
-            except OSError as e:
-                for _item, _record, renames in batch:
-                    for tmp, _rel in renames:
-                        with contextlib.suppress(OSError):
-                            os.unlink(tmp)
-                raise OutputError(cannot_write_text(e), source=str(self.out)) from e
+        self._sync_files_of(batch)
         self.journal.sync()
         for item, record, renames in batch:
             for tmp, rel in renames:
@@ -370,6 +367,31 @@ class _Job:
                               file=target, reason=e.strerror or e), source=str(target)) from e
             self._account(item, record)
             self._progress(total)
+
+    def _sync_files_of(self, batch: list) -> None:
+        """The batch's files on the disk before the journal says they are done (when the
+        workers did not sync each one): one syncfs, or each file where that is refused."""
+        tmp_dir = self._options.tmp_dir
+        files = [tmp for _item, _record, renames in batch for tmp, _rel in renames]
+        if self._options.sync_each or not tmp_dir or not files:
+            return
+        try:
+            if self._whole_fs_sync:
+                try:
+                    sync_filesystem(tmp_dir)
+                    return
+                except OSError as e:
+                    if e.errno not in UNSUPPORTED:
+                        raise
+                    log.info("the output file system refuses syncfs (%s): syncing each file",
+                             e.strerror)
+                    self._whole_fs_sync = False
+            sync_files(files)
+        except OSError as e:
+            for tmp in files:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            raise OutputError(cannot_write_text(e), source=str(self.out)) from e
 
     def _account(self, item: _Item, record: MessageRecord) -> None:
         self.order.append(item.key)

@@ -282,6 +282,38 @@ def test_without_syncfs_every_file_is_synced_before_the_journal(share, tmp_path,
     assert pdfs > 5 and events.count("F") == pdfs and events[-1] == "J"
 
 
+def test_a_file_system_that_refuses_syncfs_gets_each_file_synced(share, tmp_path,
+                                                                  monkeypatch):
+    from smime_archiver import job
+
+    reference, out = tmp_path / "reference", tmp_path / "out"
+    export(monkeypatch, "-k", str(share["p12"]), "-o", str(reference), str(share["share"]))
+    refused: list[str] = []
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def no_syncfs(path: str) -> None:
+        refused.append(path)
+        raise OSError(errno.ENOSYS, os.strerror(errno.ENOSYS), path)
+
+    def fsync(fd: int) -> None:
+        if os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).startswith("w-"):
+            synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(job, "sync_filesystem", no_syncfs)
+    monkeypatch.setattr(job, "BATCH", 2)  # several batches
+    monkeypatch.setattr(os, "fsync", fsync)
+    code = export(monkeypatch, "-k", str(share["p12"]), "-o", str(out), "--jobs", "1",
+                  str(share["share"]))
+    assert code == cli.EXIT_INCOMPLETE
+    assert len(refused) == 1  # asked once, then each file of every batch
+    assert len(list(out.rglob("*.pdf"))) > 4
+    assert len(synced) == len(set(synced)) == len(list(out.rglob("*.pdf")))
+    assert normalized(out) == normalized(reference)
+    assert files(out) == files(reference)
+
+
 def test_failed_batch_sync_is_fatal_and_resume_finishes_the_job(share, tmp_path, monkeypatch,
                                                                  capsys):
     from smime_archiver import job
