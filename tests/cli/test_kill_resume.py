@@ -57,7 +57,7 @@ def test_sigkill_at_random_points_then_resume_gives_the_same_archive(share, big_
     for attempt in range(40):
         proc = start(base + (["--resume"] if attempt else []))
         if kills < 6:
-            time.sleep(rng.uniform(0.1, 0.9))
+            _wait_for_a_random_moment(proc, out, rng)
             if proc.poll() is None:
                 if whole_group:
                     os.killpg(proc.pid, signal.SIGKILL)
@@ -83,6 +83,26 @@ def test_sigkill_at_random_points_then_resume_gives_the_same_archive(share, big_
         while _orphans(out) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert _orphans(out) == []
+
+
+def _wait_for_a_random_moment(proc: subprocess.Popen, out: Path, rng: random.Random) -> None:
+    """Sometimes a random time after the start (start-up, the first messages); mostly the
+    moment the journal has grown by a random number of messages, so the kill lands inside
+    the work however fast the machine (or the program) is."""
+    if rng.random() < 0.4:
+        time.sleep(rng.uniform(0.05, 0.6))
+        return
+    target = _journal_lines(out) + rng.randint(1, 25)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and _journal_lines(out) < target and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def _journal_lines(out: Path) -> int:
+    try:
+        return (out / ".smime-archiver" / "journal.jsonl").read_bytes().count(b"\n")
+    except OSError:
+        return 0
 
 
 def _orphans(out: Path) -> list[int]:
