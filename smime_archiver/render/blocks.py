@@ -68,13 +68,18 @@ class FitLine(Flowable):
         if not self._line:
             self.paragraph().drawOn(self.canv, 0, 0)
             return
-        style = self.style
-        self.canv.saveState()
-        self.canv.setFillColor(style.textColor)
-        # the baseline one font size below the top, as in ReportLab's paragraphs
-        draw_text(self.canv, style.leftIndent, self.height - style.fontSize, self.text,
-                  self.face, style.fontSize)
-        self.canv.restoreState()
+        _draw_line(self.canv, self.style.leftIndent, self.height, self.text, self.style,
+                   self.face)
+
+
+def _draw_line(canv, x: float, top: float, text: str, style: ParagraphStyle,
+               face: str) -> None:
+    """``text`` in one line below ``top``, in the style's size and colour, set in ``face``;
+    the baseline one font size below the top, as in ReportLab's paragraphs."""
+    canv.saveState()
+    canv.setFillColor(style.textColor)
+    draw_text(canv, x, top - style.fontSize, text, face, style.fontSize)
+    canv.restoreState()
 
 
 @functools.cache
@@ -147,12 +152,11 @@ class Rows(Flowable):
     def split(self, availWidth, availHeight):
         self.wrap(availWidth, availHeight)
         look = self.look
-        ends = ((look.row_top if look.first_top is None else look.first_top)
-                + (look.row_bottom if look.last_bottom is None else look.last_bottom))
+        top, bottom = self._pads(0, 1)  # a block's first top and last bottom
         fit, content = 0, 0.0
         for count, h in enumerate(self._content, start=1):  # the first rows as a block
             content += h
-            if content + ends + (count - 1) * (look.row_top + look.row_bottom) \
+            if content + top + bottom + (count - 1) * (look.row_top + look.row_bottom) \
                     > availHeight + 1e-6:
                 break
             fit = count
@@ -161,7 +165,6 @@ class Rows(Flowable):
         if fit:
             return [Rows(self.rows[:fit], self.look), Rows(self.rows[fit:], self.look)]
         first = self.rows[0]
-        top, bottom = self._pads(0, 1)
         room = availHeight - top - bottom
         if room < self._label_height(first) or room <= 0:
             return []
@@ -191,11 +194,6 @@ class Rows(Flowable):
             para = row.paragraph
             para.drawOn(canv, look.left + look.label_width, y - top - para.height)
             if row.label and look.label_style is not None:
-                style = look.label_style
-                canv.saveState()
-                canv.setFillColor(style.textColor)
-                # the first baseline one font size below the top, as ReportLab's paragraphs
-                draw_text(canv, look.left, y - top - style.fontSize, row.label, style.fontName,
-                          style.fontSize)
-                canv.restoreState()
+                _draw_line(canv, look.left, y - top, row.label, look.label_style,
+                           look.label_style.fontName)
             y -= h

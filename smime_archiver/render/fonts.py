@@ -101,19 +101,15 @@ def register_fonts() -> None:
         addMapping(MONO, 1, 0, MONO_BOLD)
         addMapping(MONO, 0, 1, MONO)
         addMapping(MONO, 1, 1, MONO_BOLD)
-        plain = ArchiveFont(SANS_PLAIN, str(resource_path("fonts", "DejaVuSans.ttf")),
-                            common=COMMON)
-        _fix_trailing_advances(plain)
-        pdfmetrics.registerFont(plain)
-        _coverage[SANS_PLAIN] = _coverage[SANS]
+        _register(SANS_PLAIN, common=COMMON, file=_FILES[SANS])
         for bold in (0, 1):
             for italic in (0, 1):
                 addMapping(SANS_PLAIN, bold, italic, SANS_PLAIN)
         _registered = True
 
 
-def _register(name: str, common: str = "") -> None:
-    filename, index = _FILES[name]
+def _register(name: str, common: str = "", file: tuple[str, int] | None = None) -> None:
+    filename, index = file or _FILES[name]
     font = ArchiveFont(name, str(resource_path("fonts", filename)), subfontIndex=index,
                        common=common)
     _fix_trailing_advances(font)
@@ -137,11 +133,18 @@ def _register_fallbacks() -> None:
         _fallbacks_registered = True
 
 
+def _coverage_of(font: str) -> frozenset[int]:
+    """The code points ``font`` has; a fallback font is registered when first asked."""
+    coverage = _coverage.get(font)
+    if coverage is None:
+        _register_fallbacks()
+        coverage = _coverage[font]
+    return coverage
+
+
 def has_glyph(font: str, char: str) -> bool:
     register_fonts()
-    if font not in _coverage:
-        _register_fallbacks()
-    return ord(char) in _coverage[font]
+    return ord(char) in _coverage_of(font)
 
 
 def font_for(char: str, face: str) -> str | None:
@@ -153,9 +156,7 @@ def font_for(char: str, face: str) -> str | None:
         pass
     code = ord(char)
     choice: str | None = None
-    if face not in _coverage:  # a fallback font as the face
-        _register_fallbacks()
-    if code in _coverage[face]:
+    if code in _coverage_of(face):
         choice = face
     else:
         if not _fallbacks_registered:
@@ -179,9 +180,7 @@ def _all_in(text: str, face: str) -> bool:
     """Whether ``face`` has every character of ``text``."""
     chars = _coverage_chars.get(face)
     if chars is None:
-        if face not in _coverage:  # a fallback font as the face
-            _register_fallbacks()
-        chars = _coverage_chars[face] = frozenset(map(chr, _coverage[face]))
+        chars = _coverage_chars[face] = frozenset(map(chr, _coverage_of(face)))
     return set(text) <= chars
 
 
