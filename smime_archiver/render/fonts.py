@@ -38,6 +38,7 @@ SYMBOLS = "Symbola"
 # A family that draws DejaVu Sans regular even inside <b>/<i> (for the few characters
 # the bold or oblique faces lack).
 SANS_PLAIN = "DejaVuSansPlain"
+MISSING_GREY = "#80868b"  # the code points drawn for characters no font has
 
 _FILES: dict[str, tuple[str, int]] = {
     SANS: ("DejaVuSans.ttf", 0),
@@ -237,7 +238,7 @@ def markup(text: str, face: str = SANS, *, keep_spaces: bool = False) -> str:
             parts.append(esc(chunk))
         elif font is None:
             codes = code_points(chunk)
-            parts.append(f'<font name="{SANS_PLAIN}" color="#80868b">{codes}</font>')
+            parts.append(f'<font name="{SANS_PLAIN}" color="{MISSING_GREY}">{codes}</font>')
         else:
             parts.append(f'<font name="{font}">{esc(chunk)}</font>')
     return "".join(parts)
@@ -247,8 +248,15 @@ def string_width(text: str, face: str, size: float) -> float:
     """Width of ``text`` in points, each run measured in the font that will draw it.
 
     ``text`` is taken as it will be drawn (already in visual order)."""
+    return shown_width(clean_text(text), face, size)
+
+
+def shown_width(shown: str, face: str, size: float) -> float:
+    """:func:`string_width` for a text already cleaned and in visual order."""
+    if _all_in(shown, face):
+        return pdfmetrics.stringWidth(shown, face, size)
     total = 0.0
-    for font, chunk in runs(clean_text(text), face):
+    for font, chunk in runs(shown, face):
         if font is None:
             chunk, font = code_points(chunk), SANS_PLAIN
         total += pdfmetrics.stringWidth(chunk, font, size)

@@ -15,9 +15,10 @@ import re
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph
 
-from smime_archiver.render.fonts import MONO, SANS, markup
+from smime_archiver.render.fonts import SANS, clean_text, markup
+from smime_archiver.render.lines import BAR_STEP, TextLines, draw_quote_bars
 from smime_archiver.render.rtl import BidiParagraph, has_rtl
-from smime_archiver.render.styles import FRAME_WIDTH, MONO_CHAR_WIDTH, QUOTE_BAR, styles
+from smime_archiver.render.styles import FRAME_WIDTH, MONO_CHAR_WIDTH, styles
 
 _QUOTE = re.compile(r"^((?:>[ \t]?)+)")
 _ALIGNED = re.compile(r"\S(?: {3,}|\t+)\S|^[ \t]{2,}\S|[\u2500-\u257f]|[-=_+|]{5,}")
@@ -25,24 +26,16 @@ _MAX_LINES_PER_PARAGRAPH = 60  # long blocks are cut into pieces: splitting stay
 _MAX_CHARS_PER_PARAGRAPH = 4000
 _PIECE = 1500  # a longer source line is drawn as several lines cut at spaces
 _LONG_WORD = 120  # ... and a longer run without spaces is cut every this many characters
-_BAR_STEP = 7.0
 
 
 class QuoteParagraph(Paragraph):
-    """A paragraph with one vertical bar per quote level at its left."""
+    """A paragraph with one vertical bar per quote level at its left (HTML blockquotes)."""
 
     depth = 1
 
     def draw(self) -> None:
         super().draw()
-        canv = self.canv
-        canv.saveState()
-        canv.setStrokeColor(QUOTE_BAR)
-        canv.setLineWidth(1.2)
-        for level in range(self.depth):
-            x = level * _BAR_STEP + 1
-            canv.line(x, -2, x, self.height + 1)
-        canv.restoreState()
+        draw_quote_bars(self.canv, self.depth, self.height)
 
 
 @functools.cache
@@ -53,7 +46,7 @@ def quote_class(depth: int) -> type[QuoteParagraph]:
 @functools.cache
 def quote_style(base: str, depth: int) -> ParagraphStyle:
     parent = styles()[base]
-    return ParagraphStyle(f"{base}-q{depth}", parent=parent, leftIndent=depth * _BAR_STEP + 3,
+    return ParagraphStyle(f"{base}-q{depth}", parent=parent, leftIndent=depth * BAR_STEP + 3,
                           textColor=styles()["quote"].textColor, spaceAfter=3)
 
 
@@ -80,35 +73,36 @@ def text_flowables(text: str, *, width: float = FRAME_WIDTH) -> list[Flowable]:
 
 
 def _block(lines: list[str], depth: int, width: float) -> list[Flowable]:
-    """One block of lines as paragraphs of at most ``_MAX_LINES_PER_PARAGRAPH`` drawn lines
-    (ReportLab re-wraps the rest of a paragraph at each page break: long ones are slow)."""
+    """One block of lines as flowables of at most ``_MAX_LINES_PER_PARAGRAPH`` source lines
+    (each page break copies the rest of a flowable: long ones would be slow)."""
     aligned = any(_ALIGNED.search(line) for line in lines)
     base = "mono" if aligned else "body"
-    style = quote_style(base, min(depth, 8)) if depth else styles()[base]
+    depth = min(depth, 8)
+    style = quote_style(base, depth) if depth else styles()[base]
     if any(has_rtl(line) for line in lines):
         return [BidiParagraph("\n".join(lines), style)]
-    shown: list[tuple[str, int]] = []  # (markup, characters)
+    shown: list[str] = []
     if aligned:
         per_line = max(20, int((width - style.leftIndent) / MONO_CHAR_WIDTH) - 1)
         for line in lines:
-            shown += [(m, per_line) for m in _mono_lines(line, per_line)]
+            shown += _mono_lines(line, per_line)
     else:
         for line in lines:
-            shown += [(markup(piece), len(piece)) for piece in _pieces(line)]
-    cls = quote_class(min(depth, 8)) if depth else Paragraph
+            shown += _pieces(line)
     chunks: list[list[str]] = [[]]
     size = 0
-    for html, chars in shown:
+    for line in shown:
         if chunks[-1] and (len(chunks[-1]) >= _MAX_LINES_PER_PARAGRAPH
-                           or size + chars > _MAX_CHARS_PER_PARAGRAPH):
+                           or size + len(line) > _MAX_CHARS_PER_PARAGRAPH):
             chunks.append([])
             size = 0
-        chunks[-1].append(html)
-        size += chars
+        chunks[-1].append(line)
+        size += len(line)
     if len(chunks) == 1:
-        return [cls("<br/>".join(chunks[0]), style)]
+        return [TextLines(chunks[0], style, depth=depth, keep_spaces=aligned)]
     inner = ParagraphStyle(f"{style.name}-cont", parent=style, spaceAfter=0, spaceBefore=0)
-    return [cls("<br/>".join(chunk), style if i == len(chunks) - 1 else inner)
+    return [TextLines(chunk, style if i == len(chunks) - 1 else inner, depth=depth,
+                      keep_spaces=aligned)
             for i, chunk in enumerate(chunks)]
 
 
@@ -156,7 +150,6 @@ def breakable(text: str, face: str = SANS, *, piece: int = 40) -> str:
 
 def _mono_lines(line: str, per_line: int) -> list[str]:
     """An aligned line broken every ``per_line`` characters; continuations marked ``↪``."""
-    line = line.expandtabs(8)
+    line = clean_text(line.expandtabs(8))
     pieces = [line[i:i + per_line] for i in range(0, max(len(line), 1), per_line)] or [""]
-    return [("" if i == 0 else "↪") + markup(piece, MONO, keep_spaces=True)
-            for i, piece in enumerate(pieces)]
+    return [("" if i == 0 else "↪") + piece for i, piece in enumerate(pieces)]
