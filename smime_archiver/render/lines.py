@@ -31,6 +31,9 @@ from smime_archiver.render.fonts import (
 from smime_archiver.render.styles import QUOTE_BAR
 
 BAR_STEP = 7.0  # between the bars of nested quotes
+_REMEMBERED_WORD = 40  # characters: longer words are measured each time
+_REMEMBERED_WORDS = 50_000  # per font and size
+_word_widths: dict[tuple[str, float], dict[str, float]] = {}
 _MISSING = HexColor(MISSING_GREY)
 
 
@@ -60,6 +63,19 @@ class TextLines(Flowable):
     def _width(self, text: str) -> float:
         return shown_width(text, self.style.fontName, self.style.fontSize)
 
+    def _word_width(self, word: str) -> float:
+        """:meth:`_width` of one word, remembered: the words of mail repeat a lot."""
+        key = (self.style.fontName, self.style.fontSize)
+        known = _word_widths.get(key)
+        if known is None:
+            known = _word_widths.setdefault(key, {})
+        width = known.get(word)
+        if width is None:
+            width = self._width(word)
+            if len(word) <= _REMEMBERED_WORD and len(known) < _REMEMBERED_WORDS:
+                known[word] = width
+        return width
+
     def _break(self, line: str, room: float) -> list[str]:
         """``line`` as drawn lines no wider than ``room`` (a single character may be wider)."""
         if self.keep_spaces:
@@ -77,7 +93,7 @@ class TextLines(Flowable):
         current: list[str] = []
         used = 0.0
         for word in words:
-            width = self._width(word)
+            width = self._word_width(word)
             if current and used + space + width <= room + shrink * len(current):
                 current.append(word)
                 used += space + width

@@ -22,6 +22,7 @@ from smime_archiver.model import MessageView, RawMail, UnwrapResult
 from smime_archiver.render.embedded import embedded_files
 from smime_archiver.render.fonts import SANS, draw_text, register_fonts, string_width
 from smime_archiver.render.pdfa import DocumentMetadata, EmbeddedFile, finish_pdfa
+from smime_archiver.render.pdfwrite import install as install_fast_writer
 from smime_archiver.render.story import Options, build_story
 from smime_archiver.render.styles import BOTTOM, MARGIN, PAGE
 
@@ -118,6 +119,7 @@ def render_pdf(view: MessageView, result: UnwrapResult, raw: RawMail, *,
     off the pages (a picture too large to draw, a table too big to draw as a table).
     """
     register_fonts()
+    install_fast_writer()
     attempts = (Options(), Options(simple=True, notes=[_(
         "The layout of the HTML text was too complex to draw; its tables are shown as "
         "plain lines.")]), Options(text_only=True, notes=[_(

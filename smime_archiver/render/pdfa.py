@@ -40,6 +40,7 @@ from reportlab.pdfbase.pdfdoc import (
     PDFText,
 )
 
+from smime_archiver.render.packing import pack
 from smime_archiver.resources import resource_path
 
 SRGB_IDENTIFIER = "sRGB IEC61966-2.1"
@@ -154,15 +155,10 @@ def _file_spec(doc: pdfdoc.PDFDocument, f: EmbeddedFile, index: int):
         "Subtype": _mime_name(f.mime_type),
         "Params": PDFDictionary(params),
     })
-    if f.mime_type.startswith(_COMPRESSED_TYPES):
-        stream = PDFStream(stream_dict, f.data, filters=[])
-    else:
-        packed = zlib.compress(f.data, 6)
-        if len(packed) < len(f.data) * 0.95:
-            stream_dict["Filter"] = PDFName("FlateDecode")
-            stream = PDFStream(stream_dict, packed, filters=[])
-        else:
-            stream = PDFStream(stream_dict, f.data, filters=[])
+    packed = None if f.mime_type.startswith(_COMPRESSED_TYPES) else pack(f.data)
+    if packed is not None:
+        stream_dict["Filter"] = PDFName("FlateDecode")
+    stream = PDFStream(stream_dict, f.data if packed is None else packed, filters=[])
     ref = doc.Reference(stream)
     spec = PDFDictionary({
         "Type": PDFName("Filespec"),
