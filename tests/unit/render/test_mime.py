@@ -208,6 +208,7 @@ def test_html_meta_charset_when_mime_has_none():
 
 
 def test_parsed_headers_are_reused_and_views_unchanged(monkeypatch):
+    import email.headerregistry
     import email.policy
 
     import smime_archiver.mime as mime
@@ -223,6 +224,11 @@ def test_parsed_headers_are_reused_and_views_unchanged(monkeypatch):
     long_value = "text/plain; name=" + "x" * 2000
     assert mime._POLICY.header_fetch_parse("Content-Type", long_value) is not \
         mime._POLICY.header_fetch_parse("Content-Type", long_value)
+    # the header class for a name is made once (the stdlib makes one at every call)
+    registry = mime._POLICY.header_factory
+    assert registry["Content-Type"] is registry["content-type"]
+    assert issubclass(registry["Content-Type"], email.headerregistry.ContentTypeHeader)
+    assert issubclass(registry["X-Whatever"], email.headerregistry.UnstructuredHeader)
     # and every view is what the standard library's own policy gives
     monkeypatch.setattr(mime, "_POLICY", email.policy.default.clone(max_line_length=None))
     assert [parse_message(m) for m in messages] == cached
