@@ -94,6 +94,8 @@ class NameReserver:
         self._taken: set[str] = set()
         self._owned = owned if owned is not None else set()
         self._inside: set[str] = set()  # folders checked to lie inside the output folder
+        self._seen: set[str] = set()  # folders looked at on the disk
+        self._fresh: set[str] = set()  # ... that did not exist then: no file there is older
 
     @staticmethod
     def key(folder: str, stem: str) -> str:
@@ -111,7 +113,14 @@ class NameReserver:
         key = self.key(folder, stem)
         if key in self._taken or key in self._owned:
             return True
+        if folder in self._fresh:
+            return False
         base = self.out_dir / folder if folder else self.out_dir
+        if folder not in self._seen:
+            self._seen.add(folder)
+            if not os.path.lexists(base):  # made by this job: it holds only what _taken lists
+                self._fresh.add(folder)
+                return False
         return any(os.path.lexists(base / (stem + suffix))
                    for suffix in (".pdf", ".eml", ATTACHMENTS_SUFFIX))
 

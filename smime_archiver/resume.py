@@ -69,6 +69,7 @@ class Journal:
         self.state_dir = out_dir / STATE_DIR
         self.path = self.state_dir / JOURNAL_NAME
         self._index: dict[Key, int] = {}  # line offset * 4 + flags
+        self._unwritten = False  # lines appended but still in the write buffer
         self.owned: set[str] = set()  # NameReserver keys of the stems the journal names
         try:
             self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -113,6 +114,7 @@ class Journal:
         found = self._index.get(key)
         if found is None:
             return None
+        self._write_out()
         self._in.seek(found >> 2)
         return MessageRecord.from_json(json.loads(self._in.readline())["record"])
 
@@ -136,15 +138,24 @@ class Journal:
         line = json.dumps({"v": JOURNAL_VERSION, "made": made, "record": record.to_json()},
                           ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
         try:
-            offset = self._out.seek(0, os.SEEK_END)
-            self._out.write(line)
-            self._out.flush()
+            offset = self._out.tell()  # the end: the file is opened for appending
+            self._out.write(line)  # buffered: written out by sync() or before a read
+            self._unwritten = True
         except OSError as e:
             raise _journal_error(self.path, e) from e
         self._index[key if key is not None else key_of(record)] = offset * 4 + _flags(made)
 
+    def _write_out(self) -> None:
+        if self._unwritten:
+            try:
+                self._out.flush()
+            except OSError as e:
+                raise _journal_error(self.path, e) from e
+            self._unwritten = False
+
     def sync(self) -> None:
         """Every line appended so far is on the disk (one fsync for a batch of messages)."""
+        self._write_out()
         try:
             os.fsync(self._out.fileno())
         except OSError as e:

@@ -75,3 +75,19 @@ def test_new_tmp_dir_removes_leftovers(tmp_path):
     (state / "tmp-old" / "w-1.tmp").write_bytes(b"half")
     fresh = new_tmp_dir(state)
     assert [p.name for p in state.iterdir() if p.name.startswith("tmp-")] == [fresh.name]
+
+
+def test_lines_are_written_out_by_sync_and_readable_before_it(tmp_path):
+    j = Journal(tmp_path, resume=False)
+    path = tmp_path / STATE_DIR / JOURNAL_NAME
+    j.append(record(0), made={})
+    j.append(record(1), made={})
+    assert j.get(key_of(record(0))).subject == "Æble 0"  # read back before any sync
+    j.append(record(2), made={})
+    j.sync()
+    assert path.read_bytes().count(b"\n") == 3
+    j.append(record(3), made={})
+    assert j.get(key_of(record(3))).subject == "Æble 3"
+    assert j.get(key_of(record(1))).subject == "Æble 1"  # offsets stay right
+    j.close()
+    assert len(Journal(tmp_path, resume=True)) == 4

@@ -89,3 +89,21 @@ def test_roots_match_whole_components(tmp_path):
     layout = OutputLayout([str(tmp_path / "mail"), str(tmp_path / "mailbox")])
     assert layout.folder_for(raw(tmp_path / "mailbox" / "a.eml")) == "mailbox"
     assert layout.folder_for(raw(str(tmp_path / "mail") + os.sep + "a.eml")) == "mail"
+
+
+def test_a_folder_made_by_the_job_is_not_probed_file_by_file(tmp_path, monkeypatch):
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "x.pdf").write_bytes(b"theirs")
+    names = NameReserver(tmp_path)
+    probed: list[str] = []
+    real = os.path.lexists
+    monkeypatch.setattr(os.path, "lexists", lambda p: probed.append(str(p)) or real(p))
+    assert [names.reserve("new", "x") for _ in range(3)] == ["x", "x_2", "x_3"]
+    assert set(probed) == {str(tmp_path / "new")}  # only whether the folder existed
+    before = len(probed)
+    (tmp_path / "new").mkdir()  # the job makes it when it renames the first files
+    (tmp_path / "new" / "x.pdf").write_bytes(b"ours")
+    assert names.reserve("new", "y") == "y"
+    assert len(probed) == before
+    # a folder that was there before is still checked file by file
+    assert names.reserve("old", "x") == "x_2"
