@@ -40,6 +40,7 @@ class FitLine(Flowable):
         self.spaceAfter = style.spaceAfter
         self._paragraph: Paragraph | None = None
         self._line = False
+        self._wrapped_for = 0.0
         self.width = self.height = 0.0
 
     def paragraph(self) -> Paragraph:
@@ -51,6 +52,7 @@ class FitLine(Flowable):
 
     def wrap(self, availWidth, availHeight):
         style = self.style
+        self._wrapped_for = availWidth
         room = availWidth - style.leftIndent - style.rightIndent
         self._line = "\n" not in self.text and string_width(
             self.text, self.face, style.fontSize) <= room
@@ -61,6 +63,7 @@ class FitLine(Flowable):
         return self.width, self.height
 
     def split(self, availWidth, availHeight):
+        availWidth = self._wrapped_for or availWidth  # see Rows.split
         self.wrap(availWidth, availHeight)
         return [] if self._line else self.paragraph().split(availWidth, availHeight)
 
@@ -150,6 +153,9 @@ class Rows(Flowable):
         return [sum(self._pads(i, len(content))) + h for i, h in enumerate(content)]
 
     def split(self, availWidth, availHeight):
+        # the width of the last wrap: a frame asks with its full width, but wraps and draws
+        # with the width its indenters leave
+        availWidth = self._wrapped_for or availWidth
         self.wrap(availWidth, availHeight)
         look = self.look
         top, bottom = self._pads(0, 1)  # a block's first top and last bottom

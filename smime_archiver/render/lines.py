@@ -150,7 +150,9 @@ class TextLines(Flowable):
         return self.width, self.height
 
     def split(self, availWidth, availHeight):
-        self.wrap(availWidth, availHeight)
+        # the width of the last wrap: a frame asks with its full width, but wraps and draws
+        # with the width its indenters leave (as ReportLab's paragraphs, lines are kept)
+        self.wrap(self._wrapped_for or availWidth, availHeight)
         fit = int(availHeight / self.style.leading)
         if fit >= len(self.lines):
             return [self]

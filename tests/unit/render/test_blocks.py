@@ -106,3 +106,19 @@ def test_fitline_draws_a_short_text_itself_and_wraps_a_long_one():
     fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True,
                            check=True).stdout.decode()
     assert "DejaVuSans-Bold" in fonts and "WenQuanYi" in fonts  # CJK from the fallback
+
+
+def test_an_indented_block_splits_at_the_width_it_is_drawn_with():
+    # as for TextLines: the frame asks with its full width, places with the indented one
+    from reportlab.platypus import Indenter, Spacer
+
+    register_fonts()
+    block = _rows([" ".join(f"p{i}.{j}@example.dk" for j in range(40)) for i in range(12)],
+                  labels=True)
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, initialFontName="DejaVuSans").build(
+        [Spacer(1, 600), Indenter(left=150), block, Indenter(left=-150)])
+    text = subprocess.run(["pdftotext", "-", "-"], input=buf.getvalue(), capture_output=True,
+                          check=True).stdout.decode()
+    flat = " ".join(text.split())
+    assert all(f"p{i}.39@example.dk" in flat for i in range(12))

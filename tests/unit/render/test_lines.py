@@ -114,3 +114,20 @@ def test_a_long_text_is_drawn_completely_over_pages():
     found = [line for line in text.splitlines() if line.startswith("Linje ")]
     assert found == source
     assert text.count("\f") > 5
+
+
+def test_text_indented_by_an_indenter_splits_at_the_width_it_is_drawn_with():
+    # a frame asks a flowable to split with its full width, then places the pieces with
+    # the width its indenters leave (forwarded messages are indented): the pieces must
+    # fit that narrower width (the fuzz corpus found "Splitting error" here)
+    from reportlab.platypus import Indenter, Spacer
+
+    style = styles()["body"]
+    long_line = " ".join(f"ordet{i}" for i in range(60))
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, initialFontName="DejaVuSans").build(
+        [Spacer(1, 600), Indenter(left=120), TextLines([long_line] * 30, style),
+         Indenter(left=-120)])
+    text = subprocess.run(["pdftotext", "-", "-"], input=buf.getvalue(), capture_output=True,
+                          check=True).stdout.decode()
+    assert " ".join(text.split()).count("ordet59") == 30
