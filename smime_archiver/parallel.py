@@ -27,6 +27,7 @@ pool too it is reported as an error; the other messages are tried again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import multiprocessing as mp
 import os
@@ -60,6 +61,10 @@ RECYCLE_AFTER = 2000
 # Message bytes sent to workers and not yet given back, at most (besides the one message
 # that may be larger on its own).
 MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024
+# Messages handed to a worker at once (each hand-over costs both processes time), and the
+# message bytes after which a chunk goes out even if it holds fewer.
+CHUNK = 4
+CHUNK_BYTES = 1024 * 1024
 
 
 def default_start_method() -> str:
@@ -161,6 +166,10 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
+def _work_chunk(raws: list[RawMail]) -> list[Outcome]:
+    return [_work(raw) for raw in raws]
+
+
 def _work(raw: RawMail) -> Outcome:
     problem = _worker.get("problem")
     if problem:
@@ -208,6 +217,12 @@ class Engine:
         self._pending: deque[_Slot] = deque()
         self._in_flight = 0  # bytes of the pending messages
         self._submitted = 0
+        # messages go to the workers in chunks (fewer hand-overs), small enough that every
+        # worker keeps a queue
+        self.chunk = max(1, min(CHUNK, self.window // (2 * self.jobs)))
+        self._unsent: list[tuple[RawMail, Future[Outcome]]] = []
+        self._unsent_bytes = 0
+        self._tasks: list[Future[list[Outcome]]] = []  # chunks sent to the current pool
         self.pools_made = 0
         self.restarts = 0
 
@@ -232,21 +247,36 @@ class Engine:
                                    initializer=_init_worker, initargs=(setup,))
 
     def _submit(self, raw: RawMail) -> Future[Outcome]:
+        """The message's future; with workers it goes out with the next chunk."""
+        future: Future[Outcome] = Future()
         if self.jobs == 1:
-            future: Future[Outcome] = Future()
             future.set_result(process_message(raw, self.keystore, self.options))
             return future
+        self._unsent.append((raw, future))
+        self._unsent_bytes += len(raw.data)
+        if len(self._unsent) >= self.chunk or self._unsent_bytes >= CHUNK_BYTES:
+            self._send()
+        return future
+
+    def _send(self) -> None:
+        """Hand the messages not sent yet to a worker, as one task."""
+        if not self._unsent:
+            return
+        chunk, self._unsent, self._unsent_bytes = self._unsent, [], 0
         if self._pool is not None and self._submitted >= RECYCLE_AFTER * self.jobs:
             # let the old workers finish what they hold and end before new ones start, so
             # there are never more than ``jobs`` of them
-            futures_wait([slot.future for slot in self._pending if slot.future is not None])
+            futures_wait(self._tasks)
             self._pool.shutdown(wait=True)
             self._pool = None
         if self._pool is None:
             self._pool = self._new_pool(self.jobs)
             self._submitted = 0
-        self._submitted += 1
-        return self._pool.submit(_work, raw)
+            self._tasks = []
+        self._submitted += len(chunk)
+        task = self._pool.submit(_work_chunk, [raw for raw, _f in chunk])
+        self._tasks = [t for t in self._tasks if not t.done()] + [task]
+        task.add_done_callback(functools.partial(_hand_out, [f for _r, f in chunk]))
 
     def ordered(self, items: Iterable[T],
                 work_of: Callable[[T], RawMail | None]) -> Iterator[tuple[T, Outcome | None]]:
@@ -264,6 +294,7 @@ class Engine:
             while pending and (len(pending) >= self.window or _ready(pending[0])
                                or self._in_flight > MAX_IN_FLIGHT_BYTES):
                 yield self._resolve(pending)
+        self._send()  # the last chunk, however short
         while pending:
             yield self._resolve(pending)
 
@@ -273,6 +304,8 @@ class Engine:
         if not self._pending:
             return False
         head = self._pending[0]
+        if not _ready(head):
+            self._send()  # the head may be in a chunk that is still filling
         if not _ready(head) and wait > 0 and head.future is not None:
             futures_wait([head.future], timeout=wait)
         return _ready(head)
@@ -282,6 +315,8 @@ class Engine:
         self._in_flight -= _size(slot)
         if slot.future is None or slot.raw is None:
             return slot.item, None
+        if not slot.future.done():
+            self._send()
         try:
             return slot.item, slot.future.result()
         except BrokenProcessPool:
@@ -291,9 +326,11 @@ class Engine:
         for other in pending:  # their futures broke with the pool: send them again
             if other.raw is not None:
                 other.future = self._submit(other.raw)
+        self._send()
         return slot.item, outcome
 
     def _restart(self) -> None:
+        self._drop_unsent()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self._pool = None
@@ -318,10 +355,31 @@ class Engine:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
+    def _drop_unsent(self) -> None:
+        for _raw, future in self._unsent:
+            future.cancel()
+        self._unsent, self._unsent_bytes = [], 0
+
     def close(self, cancel: bool = False) -> None:
+        self._drop_unsent()  # nobody waits for them any more
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=cancel)
             self._pool = None
+
+
+def _hand_out(futures: list[Future[Outcome]], task: Future[list[Outcome]]) -> None:
+    """Give each message of a finished chunk its outcome (or the chunk's failure)."""
+    if task.cancelled():
+        for future in futures:
+            future.cancel()
+        return
+    error = task.exception()
+    if error is not None:
+        for future in futures:
+            future.set_exception(error)
+        return
+    for future, outcome in zip(futures, task.result(), strict=True):
+        future.set_result(outcome)
 
 
 def _size(slot: _Slot) -> int:

@@ -79,7 +79,8 @@ def test_spawn_without_a_reload_recipe_works_in_this_process(keys):
     assert engine.jobs == 1
 
 
-def test_a_worker_that_dies_costs_only_its_own_message(keys, monkeypatch):
+@pytest.mark.parametrize("window", [4, 16])  # one message per task; chunks of four
+def test_a_worker_that_dies_costs_only_its_own_message(keys, monkeypatch, window):
     store, _reload = loaded(keys["p12"])
     real = parallel.process_message
 
@@ -90,11 +91,33 @@ def test_a_worker_that_dies_costs_only_its_own_message(keys, monkeypatch):
 
     monkeypatch.setattr(parallel, "process_message", crash_on_five)  # inherited by fork
     with Engine(jobs=2, keystore=store, options=WorkOptions(None), start_method="fork",
-                window=4) as engine:
+                window=window) as engine:
+        assert engine.chunk == (1 if window == 4 else 4)
         got = run(engine, keys["messages"])
     assert [i for i, _s, _subj in got] == list(range(12))
     assert [s for _i, s, _subj in got] == [Status.DECRYPTED] * 5 + [Status.ERROR] + \
         [Status.DECRYPTED] * 6
+
+
+def test_messages_go_to_the_workers_in_chunks(keys, monkeypatch):
+    store, _reload = loaded(keys["p12"])
+    sent: list[list[int]] = []
+    with Engine(jobs=2, keystore=store, options=WorkOptions(None), start_method="fork"
+                ) as engine:
+        pool_submit = engine._new_pool
+
+        def new_pool(workers):
+            pool = pool_submit(workers)
+            submit = pool.submit
+            pool.submit = lambda fn, raws: (sent.append([r.index for r in raws]),
+                                            submit(fn, raws))[1]
+            return pool
+
+        monkeypatch.setattr(engine, "_new_pool", new_pool)
+        got = run(engine, keys["messages"][:10])
+    assert [i for i, _s, _subj in got] == list(range(10))
+    assert all(s is Status.DECRYPTED for _i, s, _subj in got)
+    assert sent == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]  # the last one as soon as input ends
 
 
 def test_passwords_never_show(keys):
