@@ -35,7 +35,7 @@ from smime_archiver.crypto import der, keyerrors, keytext, privkeys
 from smime_archiver.crypto.describe import key_type_and_size, make_entry
 from smime_archiver.crypto.keystore import KeyStore, key_kind
 from smime_archiver.crypto.passwords import PasswordFeed, PasswordSource
-from smime_archiver.crypto.pkcs12 import Pkcs12File, Unlock, looks_like_pfx
+from smime_archiver.crypto.pkcs12 import Pkcs12Contents, Pkcs12File, Unlock, looks_like_pfx
 from smime_archiver.errors import DamagedKeyFileError, KeyFileError, WrongPasswordError
 from smime_archiver.i18n import _
 from smime_archiver.model import PrivateKeyEntry
@@ -404,14 +404,21 @@ def _read_pfx(data: bytes, source: str, feed: PasswordFeed, material: _Material)
     p12 = Pkcs12File(data, source)  # DamagedKeyFileError before any password is asked for
     unlock = p12.unlock(feed)  # WrongPasswordError when no candidate fits
     feed.opened_with = unlock.text
-    via_cryptography = _cryptography_pkcs12(data, unlock, source)
+    ours: Pkcs12Contents | None = None
+    failure: KeyFileError | None = None
     try:
         ours = p12.read(feed, unlock)
-    except KeyFileError:
-        if via_cryptography is None:
-            raise
-        log.info("%s: our reader failed where cryptography succeeded", source, exc_info=True)
-        ours = None
+    except KeyFileError as e:
+        log.info("%s: our reader failed; asking cryptography's", source, exc_info=True)
+        failure = e
+    # cryptography's reader as a second opinion where ours found no key or skipped one
+    # (it reads the key once more, with its consistency checks: a third of the start-up
+    # time, so only when needed)
+    via_cryptography = None
+    if ours is None or not ours.keys or ours.skipped_keys:
+        via_cryptography = _cryptography_pkcs12(data, unlock, source)
+        if failure is not None and via_cryptography is None:
+            raise failure
     if ours is not None:
         material.warnings += ours.warnings
         material.skipped += ours.skipped_keys
@@ -421,7 +428,7 @@ def _read_pfx(data: bytes, source: str, feed: PasswordFeed, material: _Material)
             material.add_cert(cert.certificate, cert.friendly_name)
     if via_cryptography is not None:
         if via_cryptography.key is not None:
-            material.add_key(via_cryptography.key)  # already there unless our reader failed
+            material.add_key(via_cryptography.key)
         for item in ([via_cryptography.cert] if via_cryptography.cert else []) + list(
             via_cryptography.additional_certs
         ):

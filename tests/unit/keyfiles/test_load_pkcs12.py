@@ -79,7 +79,7 @@ def test_written_by_cryptography(rsa_id, tmp_path, pbes, typed):
     assert result.entries[0].description.friendly_name == "sikker-mail"
 
 
-def test_cryptography_is_tried_first(legacy_p12, monkeypatch):
+def _spy_on_cryptography(monkeypatch) -> list:
     calls = []
     real = crypto_pkcs12.load_pkcs12
 
@@ -88,8 +88,26 @@ def test_cryptography_is_tried_first(legacy_p12, monkeypatch):
         return real(data, password, *args, **kw)
 
     monkeypatch.setattr(keyfiles.crypto_pkcs12, "load_pkcs12", spy)
-    load_key_file(legacy_p12, [PASSWORD])
-    assert calls == [PASSWORD.encode("utf-8")]
+    return calls
+
+
+def test_our_reader_alone_reads_a_file_it_understands(legacy_p12, rsa_id, monkeypatch):
+    calls = _spy_on_cryptography(monkeypatch)
+    _check_entry(load_key_file(legacy_p12, [PASSWORD]), rsa_id)
+    assert calls == []  # the key is not read (and checked) a second time
+
+
+def test_cryptography_reads_what_our_reader_cannot(legacy_p12, rsa_id, monkeypatch):
+    from smime_archiver.crypto import pkcs12
+    from smime_archiver.errors import KeyFileError
+
+    def refuse(self, feed, unlock):
+        raise KeyFileError("not understood", source="x")
+
+    monkeypatch.setattr(pkcs12.Pkcs12File, "read", refuse)
+    calls = _spy_on_cryptography(monkeypatch)
+    _check_entry(load_key_file(legacy_p12, [PASSWORD]), rsa_id)
+    assert calls == [PASSWORD.encode("utf-8")]  # with the password our MAC check found
 
 
 def test_ber_file_loads_and_the_ber_warning_does_not_leak(legacy_p12, rsa_id, tmp_path):
@@ -265,3 +283,20 @@ def test_certificates_without_key_warn_only_in_load_key_files():
                                    on_warning=(seen := []).append)
     assert errors == [] and len(store) == 0 and len(store.certificates) == 2
     assert len(seen) == 1 and "java-truststore.p12" in seen[0] and "no private key" in seen[0]
+
+
+def test_cryptography_is_asked_when_our_reader_finds_no_key(legacy_p12, rsa_id, monkeypatch):
+    from smime_archiver.crypto import pkcs12
+
+    real = pkcs12.Pkcs12File.read
+
+    def without_keys(self, feed, unlock):
+        contents = real(self, feed, unlock)
+        contents.skipped_keys.append("a key type our reader does not know")
+        contents.keys.clear()
+        return contents
+
+    monkeypatch.setattr(pkcs12.Pkcs12File, "read", without_keys)
+    calls = _spy_on_cryptography(monkeypatch)
+    _check_entry(load_key_file(legacy_p12, [PASSWORD]), rsa_id)
+    assert len(calls) == 1
