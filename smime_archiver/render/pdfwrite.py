@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 
+from reportlab import rl_config
 from reportlab.pdfbase import pdfdoc
 
 _CODEC_GAP = re.compile("[\x18-\x1f]")  # ASCII that ``extpdfdoc`` cannot encode (errors)
@@ -31,6 +33,7 @@ _original_format = pdfdoc.format
 _original_encode = pdfdoc.pdfdocEnc
 _original_name = pdfdoc.PDFName
 _names: dict[str, str] = {}
+_keys: dict[str, bytes] = {}
 _fp_str = pdfdoc.fp_str
 _PDFObject = pdfdoc.PDFObject
 
@@ -66,15 +69,73 @@ def format_value(element, document, toplevel=0):
     return _original_format(element, document, toplevel)
 
 
+def _key_bytes(key) -> bytes:
+    """A dictionary key as written: ``/Name``, escaped and encoded, remembered."""
+    data = _keys.get(key)
+    if data is None:
+        data = pdfdoc_encode(pdf_name(key))
+        if type(key) is str and len(_keys) < _MAX_REMEMBERED:
+            _keys[key] = data
+    return data
+
+
+def _value_bytes(value, document) -> bytes:
+    kind = type(value)
+    if kind is str:
+        return pdfdoc_encode(value)
+    if kind is bytes:
+        return value
+    if kind is int or kind is float:
+        return _fp_str(value).encode("ascii")
+    return _original_format(value, document, 0)
+
+
+def dictionary_format(self, document, IND=b"\n "):
+    """``PDFDictionary.format`` with the keys and plain values written directly."""
+    entries = self.dict
+    keys = list(entries.keys())
+    if not isinstance(entries, OrderedDict):
+        keys.sort()
+    lines = [_key_bytes(k) + b" " + _value_bytes(entries[k], document) for k in keys]
+    if (self.multiline and rl_config.pdfMultiLine) or self.multiline == "forced":
+        joined = IND.join(lines)
+    else:
+        for i in reversed(range(6, len(lines), 6)):  # break up every 6 elements anyway
+            lines.insert(i, b"\n ")
+        joined = b" ".join(lines)
+    return b"<<\n" + joined + b"\n>>"
+
+
+def array_format(self, document, IND=b"\n "):
+    """``PDFArray.format`` with plain values written directly."""
+    items = [_value_bytes(e, document) for e in self.sequence]
+    if (self.multiline and rl_config.pdfMultiLine) or self.multiline == "forced":
+        joined = IND.join(items)
+    else:
+        for i in reversed(range(10, len(items), 10)):  # break up every 10 elements anyway
+            items.insert(i, b"\n ")
+        joined = b" ".join(items)
+    return b"[ " + joined + b" ]"
+
+
+_REPLACED = (
+    (pdfdoc, "format", format_value),
+    (pdfdoc, "pdfdocEnc", pdfdoc_encode),
+    (pdfdoc, "PDFName", pdf_name),
+    (pdfdoc.PDFDictionary, "format", dictionary_format),
+    (pdfdoc.PDFArray, "format", array_format),
+)
+_ORIGINALS = tuple((owner, name, getattr(owner, name)) for owner, name, _new in _REPLACED)
+
+
 def install() -> None:
     """Put the faster paths in place (idempotent, thread-safe)."""
     global _installed
     with _lock:
         if _installed:
             return
-        pdfdoc.format = format_value
-        pdfdoc.pdfdocEnc = pdfdoc_encode
-        pdfdoc.PDFName = pdf_name
+        for owner, name, new in _REPLACED:
+            setattr(owner, name, new)
         _installed = True
 
 
@@ -82,7 +143,6 @@ def uninstall() -> None:
     """ReportLab's own paths again (for the tests that compare the two)."""
     global _installed
     with _lock:
-        pdfdoc.format = _original_format
-        pdfdoc.pdfdocEnc = _original_encode
-        pdfdoc.PDFName = _original_name
+        for owner, name, original in _ORIGINALS:
+            setattr(owner, name, original)
         _installed = False

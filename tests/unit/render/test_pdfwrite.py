@@ -34,9 +34,13 @@ def test_documents_are_byte_for_byte_what_reportlab_writes(monkeypatch, make):
     pdfwrite.uninstall()
     monkeypatch.setattr("smime_archiver.render.pdf.install_fast_writer", lambda: None)
     slow = _render(data, result)
-    assert pdfdoc.format is pdfwrite._original_format  # the slow run really was ReportLab's
+    # the slow run really was ReportLab's
+    assert pdfdoc.format is pdfwrite._original_format
+    assert pdfdoc.PDFDictionary.format is not pdfwrite.dictionary_format
     pdfwrite.install()
     assert pdfdoc.format is pdfwrite.format_value
+    assert pdfdoc.PDFDictionary.format is pdfwrite.dictionary_format
+    assert pdfdoc.PDFArray.format is pdfwrite.array_format
     fast = _render(data, result)
     assert fast == slow
     assert _render(data, result) == fast  # and the same again: nothing remembered wrongly
