@@ -23,7 +23,9 @@ from reportlab.lib.colors import Color
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph
 
-from smime_archiver.render.fonts import draw_text, string_width
+from smime_archiver.render.direction import visual
+from smime_archiver.render.fonts import clean_text, string_width
+from smime_archiver.render.lines import PlacedLine, draw_lines
 from smime_archiver.render.text import breakable
 
 
@@ -75,14 +77,16 @@ class FitLine(Flowable):
                    self.face)
 
 
+def _placed(x: float, top: float, text: str, style: ParagraphStyle, face: str) -> PlacedLine:
+    """``text`` as one line below ``top``, in the style's size and colour, set in ``face``;
+    the baseline one font size below the top, as in ReportLab's paragraphs."""
+    return PlacedLine(x, top - style.fontSize, visual(clean_text(text)), face, style.fontSize,
+                      style.textColor)
+
+
 def _draw_line(canv, x: float, top: float, text: str, style: ParagraphStyle,
                face: str) -> None:
-    """``text`` in one line below ``top``, in the style's size and colour, set in ``face``;
-    the baseline one font size below the top, as in ReportLab's paragraphs."""
-    canv.saveState()
-    canv.setFillColor(style.textColor)
-    draw_text(canv, x, top - style.fontSize, text, face, style.fontSize)
-    canv.restoreState()
+    draw_lines(canv, [_placed(x, top, text, style, face)])
 
 
 @functools.cache
@@ -195,11 +199,19 @@ class Rows(Flowable):
                       fill=int(look.background is not None))
             canv.restoreState()
         y = self.height
+        lines: list[PlacedLine] = []  # labels and one-line values: one text object
+        x = look.left + look.label_width
         for i, (row, h) in enumerate(zip(self.rows, self._heights, strict=True)):
             top, _bottom = self._pads(i, len(self.rows))
             para = row.paragraph
-            para.drawOn(canv, look.left + look.label_width, y - top - para.height)
+            if isinstance(para, FitLine) and para._line:
+                lines.append(_placed(x + para.style.leftIndent, y - top, para.text, para.style,
+                                     para.face))
+            else:
+                para.drawOn(canv, x, y - top - para.height)
             if row.label and look.label_style is not None:
-                _draw_line(canv, look.left, y - top, row.label, look.label_style,
-                           look.label_style.fontName)
+                lines.append(_placed(look.left, y - top, row.label, look.label_style,
+                                     look.label_style.fontName))
             y -= h
+        if lines:
+            draw_lines(canv, lines)

@@ -14,9 +14,10 @@ Text with right-to-left parts goes through :class:`smime_archiver.render.rtl.Bid
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
-from reportlab.lib.colors import HexColor
+from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable
 
@@ -167,28 +168,53 @@ class TextLines(Flowable):
         return part
 
     def draw(self) -> None:
-        canv, style = self.canv, self.style
-        face, size = style.fontName, style.fontSize
-        text = canv.beginText()
-        text.setFillColor(style.textColor)
-        y = self.height - size  # the baseline of the first line, as in ReportLab's paragraphs
-        current = None
-        for line in self.lines:
-            text.setTextOrigin(style.leftIndent, y)
-            for font, chunk in runs(line, face):
-                missing = font is None
-                if missing:
-                    chunk, font = code_points(chunk), SANS_PLAIN
-                    text.setFillColor(_MISSING)
-                if font != current:
-                    text.setFont(font, size)
-                    current = font
-                text.textOut(chunk)
-                if missing:
-                    text.setFillColor(style.textColor)
-            y -= style.leading
-        canv.drawText(text)
-        draw_quote_bars(canv, self.depth, self.height)
+        style = self.style
+        y = self.height - style.fontSize  # the first baseline, as in ReportLab's paragraphs
+        draw_lines(self.canv, (
+            PlacedLine(style.leftIndent, y - i * style.leading, line, style.fontName,
+                       style.fontSize, style.textColor)
+            for i, line in enumerate(self.lines)))
+        draw_quote_bars(self.canv, self.depth, self.height)
+
+
+class PlacedLine(NamedTuple):
+    """One line of text to draw: its baseline's start, the text as shown (cleaned, in
+    visual order), its font, size and colour."""
+
+    x: float
+    y: float
+    shown: str
+    face: str
+    size: float
+    colour: Color
+
+
+def draw_lines(canv, lines: Iterable[PlacedLine]) -> None:
+    """Draw ``lines`` in one text object, each run in the font that has its characters;
+    characters no font has as their code points, in grey.  The canvas state is kept."""
+    canv.saveState()
+    text = canv.beginText()
+    font_now: tuple[str, float] | None = None
+    colour_now = None
+    for line in lines:
+        if line.colour is not colour_now:
+            text.setFillColor(line.colour)
+            colour_now = line.colour
+        text.setTextOrigin(line.x, line.y)
+        for found, chunk in runs(line.shown, line.face):
+            missing = found is None
+            font = SANS_PLAIN if found is None else found
+            if missing:
+                chunk = code_points(chunk)
+                text.setFillColor(_MISSING)
+            if (font, line.size) != font_now:
+                font_now = (font, line.size)
+                text.setFont(font, line.size)
+            text.textOut(chunk)
+            if missing:
+                text.setFillColor(line.colour)
+    canv.drawText(text)
+    canv.restoreState()
 
 
 def draw_quote_bars(canv, depth: int, height: float) -> None:
