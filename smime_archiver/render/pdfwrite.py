@@ -34,15 +34,27 @@ _original_encode = pdfdoc.pdfdocEnc
 _original_name = pdfdoc.PDFName
 _names: dict[str, str] = {}
 _keys: dict[str, bytes] = {}
+_encoded: dict[str, bytes] = {}
+_SHORT = 40
 _fp_str = pdfdoc.fp_str
 _PDFObject = pdfdoc.PDFObject
 
 
 def pdfdoc_encode(value):
-    """``pdfdoc.pdfdocEnc``: text as PDFDocEncoding bytes; bytes unchanged."""
-    if type(value) is str and value.isascii() and not _CODEC_GAP.search(value):
-        return value.encode("ascii")
-    return _original_encode(value)
+    """``pdfdoc.pdfdocEnc``: text as PDFDocEncoding bytes; bytes unchanged.  Short texts
+    (names, numbers, references: most of a document's) are remembered."""
+    if type(value) is not str:
+        return _original_encode(value)
+    data = _encoded.get(value)
+    if data is not None:
+        return data
+    if value.isascii() and not _CODEC_GAP.search(value):
+        data = value.encode("ascii")
+    else:
+        data = _original_encode(value)
+    if len(value) <= _SHORT and len(_encoded) < _MAX_REMEMBERED:
+        _encoded[value] = data
+    return data
 
 
 def pdf_name(data: str, *args) -> str:

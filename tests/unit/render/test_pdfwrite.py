@@ -55,11 +55,12 @@ def test_text_encodes_as_reportlabs_codec_or_fails_as_it_does():
             expected: bytes | type = pdfwrite._original_encode(text)
         except UnicodeEncodeError:
             expected = UnicodeEncodeError
-        if expected is UnicodeEncodeError:
-            with pytest.raises(UnicodeEncodeError):
-                pdfwrite.pdfdoc_encode(text)
-        else:
-            assert pdfwrite.pdfdoc_encode(text) == expected, repr(text)
+        for _twice in range(2):  # the second time from what was remembered
+            if expected is UnicodeEncodeError:
+                with pytest.raises(UnicodeEncodeError):
+                    pdfwrite.pdfdoc_encode(text)
+            else:
+                assert pdfwrite.pdfdoc_encode(text) == expected, repr(text)
     assert pdfwrite.pdfdoc_encode(b"\x00raw") == b"\x00raw"
 
 
