@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from asn1crypto import cms as acms
 from asn1crypto import core
@@ -308,18 +308,18 @@ def _attributes(si: acms.SignerInfo) -> dict[str, object]:
     return attrs
 
 
-def _signed_attr_encodings(si: acms.SignerInfo) -> list[bytes]:
-    """The signed attributes as the signer hashed them: ``SET OF`` instead of ``[0]``."""
+def _signed_attr_encodings(si: acms.SignerInfo) -> Iterator[bytes]:
+    """The signed attributes as the signer hashed them: ``SET OF`` instead of ``[0]``;
+    then, only if asked (the first did not verify), re-encoded as strict DER."""
     raw = si["signed_attrs"].dump()
     as_set = b"\x31" + raw[1:]
-    out = [as_set]
+    yield as_set
     try:
         der = acms.CMSAttributes.load(as_set).dump(force=True)
-        if der not in out:
-            out.append(der)
     except ValueError:
-        pass
-    return out
+        return
+    if der != as_set:
+        yield der
 
 
 def _pss_padding(params, digest_name: str):
@@ -484,7 +484,7 @@ def _verify_signer(
                 detail=_("the signed content type does not match the content"),
                 **fields,
             )
-        to_verify = _signed_attr_encodings(si)
+        to_verify: Iterable[bytes] = _signed_attr_encodings(si)
         failure = _("the signature does not match the signer's certificate (it is damaged or "
                     "was made with another key)")
     else:

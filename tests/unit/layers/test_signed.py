@@ -223,3 +223,36 @@ def test_not_signed_data_is_malformed(people):
     der = tools.cms_encrypt(b"x", [people.bob])
     with pytest.raises(MalformedMessageError, match="not signed data"):
         verify_signed_data(load(der))
+
+
+def _tlvs(contents: bytes) -> list[bytes]:
+    """The DER elements one after another in ``contents`` (short and long lengths)."""
+    out, i = [], 0
+    while i < len(contents):
+        length, head = contents[i + 1], 2
+        if length & 0x80:
+            n = length & 0x7F
+            length, head = int.from_bytes(contents[i + 2:i + 2 + n], "big"), 2 + n
+        out.append(contents[i:i + head + length])
+        i += head + length
+    return out
+
+
+def test_signed_attributes_sent_out_of_der_order_still_verify(people):
+    # some signers hash the attributes in DER order but send them in another: the check
+    # tries the bytes as sent, then (only then) the DER re-encoding
+    der = tools.cms_sign(TEXT, people.alice, smime=False)
+    attrs = load(der)["content"]["signer_infos"][0]["signed_attrs"].dump()
+    assert attrs[0] == 0xA0
+    head = 2 if attrs[1] < 0x80 else 2 + (attrs[1] & 0x7F)
+    elements = _tlvs(attrs[head:])
+    assert len(elements) >= 3
+    shuffled = attrs[:head] + b"".join(reversed(elements))
+    assert shuffled != attrs and len(shuffled) == len(attrs)
+    _c, (info,) = verify_signed_data(load(der.replace(attrs, shuffled)))
+    assert info.valid, info.detail
+    # and a real change in the attributes is still caught
+    changed = bytearray(shuffled)
+    changed[-1] ^= 0x01
+    _c, (bad,) = verify_signed_data(load(der.replace(attrs, bytes(changed))))
+    assert not bad.valid
