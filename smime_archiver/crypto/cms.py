@@ -18,7 +18,7 @@ import logging
 import re
 from typing import Any
 
-from asn1crypto import cms, core
+from asn1crypto import cms, core, x509
 
 from smime_archiver.crypto import ciphers
 from smime_archiver.crypto.algorithms import CONTENT_TYPES, split_algorithm
@@ -61,6 +61,8 @@ _SHALLOW_FIELDS = frozenset(
     }
 )
 _MAX_DEPTH = 100
+_sound_names: set[bytes] = set()  # names (DER) already parsed to the end without damage
+_MAX_SOUND_NAMES = 1000
 # Plaintext judged before a whole large content is decrypted: more than plausible_plaintext
 # samples (so it knows the text goes on), whole blocks of 8 and 16 bytes.
 _PREFIX = SAMPLE_SIZE + 64
@@ -165,7 +167,13 @@ def _parse_fully(value: Any, depth: int) -> None:
     """Touch every element so that asn1crypto's lazy parser reports damage now."""
     if depth > _MAX_DEPTH:
         raise ValueError("ASN.1 nesting too deep")
-    if isinstance(value, core.Choice):
+    if isinstance(value, x509.Name):  # the same few issuers in message after message
+        der = value.dump()
+        if der not in _sound_names:
+            _parse_fully(value.chosen, depth + 1)
+            if len(_sound_names) < _MAX_SOUND_NAMES:
+                _sound_names.add(der)
+    elif isinstance(value, core.Choice):
         _parse_fully(value.chosen, depth + 1)
     elif isinstance(value, core.Sequence):  # includes Set
         oid_pair = getattr(value, "_oid_pair", None)

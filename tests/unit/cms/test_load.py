@@ -193,3 +193,23 @@ def test_signed_data_in_every_form_loads(alice, tmp_path_factory):
         assert ci["content"]["signer_infos"][0]["sid"].chosen["serial_number"].native == (
             alice.serial
         )
+
+
+def test_a_damaged_issuer_name_is_caught_after_the_same_sound_name_was_seen(der):
+    from asn1crypto import cms as acms
+
+    from smime_archiver.crypto import cms
+
+    load_content_info(der)  # the sound issuer name is remembered as parsed
+    issuer = acms.ContentInfo.load(der)["content"]["recipient_infos"][0].chosen["rid"].chosen[
+        "issuer"]
+    sound = issuer.dump()
+    assert sound in cms._sound_names and der.count(sound) == 1
+    # the same name with one value tagged INTEGER instead of a string: another DER, which
+    # is parsed again (the lazy parser alone would not look inside)
+    value = issuer.chosen[-1][0]["value"].dump()
+    assert sound.count(value) == 1 and value[0] in (0x0C, 0x13)
+    damaged = der.replace(sound, sound.replace(value, b"\x02" + value[1:]))
+    assert damaged != der
+    with pytest.raises(MalformedMessageError, match="garbled"):
+        load_content_info(damaged)
