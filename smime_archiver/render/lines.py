@@ -119,23 +119,24 @@ class TextLines(Flowable):
         pieces: list[str] = []
         limit = room if first is None else first
         guess = max(8, int(room / (0.25 * self.style.fontSize)))  # more than fit, mostly
-        while text:
-            high = min(len(text), guess)
-            while high < len(text) and self._width(text[:high]) <= limit:
-                high = min(len(text), 2 * high)  # very narrow characters
-            low = 0  # the longest prefix that fits
+        start, end = 0, len(text)
+        while start < end:
+            high = min(end - start, guess)  # characters from start
+            while start + high < end and self._width(text[start:start + high]) <= limit:
+                high = min(end - start, 2 * high)  # very narrow characters
+            low = 0  # the longest run that fits
             while low < high:
                 mid = (low + high + 1) // 2
-                if self._width(text[:mid]) <= limit:
+                if self._width(text[start:start + mid]) <= limit:
                     low = mid
                 else:
                     high = mid - 1
-            while 1 < low < len(text) and unicodedata.combining(text[low]):
+            while 1 < low < end - start and unicodedata.combining(text[start + low]):
                 low -= 1  # keep an accent with its letter
             if not low and (first is None or pieces):
                 low = 1  # a character wider than a whole line gets a line of its own
-            pieces.append(text[:low])
-            text = text[low:]
+            pieces.append(text[start:start + low])
+            start += low
             limit = room
         return pieces or [""]
 

@@ -24,8 +24,6 @@ _QUOTE = re.compile(r"^((?:>[ \t]?)+)")
 _ALIGNED = re.compile(r"\S(?: {3,}|\t+)\S|^[ \t]{2,}\S|[\u2500-\u257f]|[-=_+|]{5,}")
 _MAX_LINES_PER_PARAGRAPH = 60  # long blocks are cut into pieces: splitting stays linear
 _MAX_CHARS_PER_PARAGRAPH = 4000
-_PIECE = 1500  # a longer source line is drawn as several lines cut at spaces
-_LONG_WORD = 120  # ... and a longer run without spaces is cut every this many characters
 
 
 class QuoteParagraph(Paragraph):
@@ -87,8 +85,7 @@ def _block(lines: list[str], depth: int, width: float) -> list[Flowable]:
         for line in lines:
             shown += _mono_lines(line, per_line)
     else:
-        for line in lines:
-            shown += _pieces(line)
+        shown = lines
     chunks: list[list[str]] = [[]]
     size = 0
     for line in shown:
@@ -104,31 +101,6 @@ def _block(lines: list[str], depth: int, width: float) -> list[Flowable]:
     return [TextLines(chunk, style if i == len(chunks) - 1 else inner, depth=depth,
                       keep_spaces=aligned)
             for i, chunk in enumerate(chunks)]
-
-
-def _pieces(line: str) -> list[str]:
-    """A long line as pieces that wrap cheaply: at most ``_PIECE`` characters, cut at a space;
-    unbroken runs longer than ``_LONG_WORD`` (base64, long URLs) cut every ``_LONG_WORD``."""
-    if len(line) <= _LONG_WORD or (len(line) <= _PIECE and " " in line
-                                   and max(map(len, line.split(" "))) <= _LONG_WORD):
-        return [line]
-    pieces: list[str] = []
-    current = ""
-    for word in line.split(" "):
-        while len(word) > _LONG_WORD:
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(word[:_LONG_WORD])
-            word = word[_LONG_WORD:]
-        if current and len(current) + 1 + len(word) > _PIECE:
-            pieces.append(current)
-            current = word
-        else:
-            current = f"{current} {word}" if current else word
-    if current or not pieces:
-        pieces.append(current)
-    return pieces
 
 
 def breakable(text: str, face: str = SANS, *, piece: int = 40) -> str:

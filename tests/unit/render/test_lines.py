@@ -131,3 +131,18 @@ def test_text_indented_by_an_indenter_splits_at_the_width_it_is_drawn_with():
     text = subprocess.run(["pdftotext", "-", "-"], input=buf.getvalue(), capture_output=True,
                           check=True).stdout.decode()
     assert " ".join(text.split()).count("ordet59") == 30
+
+
+def test_a_long_paragraph_flows_as_one_text_without_forced_breaks():
+    # format=flowed paragraphs arrive as one long line: it wraps like a ReportLab paragraph
+    # (an earlier version cut such lines every 1500 characters, leaving short lines)
+    from smime_archiver.render.text import text_flowables
+
+    rnd = random.Random(3)
+    line = " ".join(_random_text(rnd) for _ in range(12))
+    assert len(line) > 4000
+    [flow] = text_flowables(line, width=480)
+    flow.wrap(480, 1e9)
+    paragraph = Paragraph(line, styles()["body"])
+    paragraph.wrap(480, 1e9)
+    assert flow.lines == [" ".join(words) for _unused, words in paragraph.blPara.lines]
