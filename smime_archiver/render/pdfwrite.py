@@ -37,7 +37,6 @@ _keys: dict[str, bytes] = {}
 _encoded: dict[str, bytes] = {}
 _SHORT = 40
 _fp_str = pdfdoc.fp_str
-_PDFObject = pdfdoc.PDFObject
 
 
 def pdfdoc_encode(value):
@@ -91,24 +90,13 @@ def _key_bytes(key) -> bytes:
     return data
 
 
-def _value_bytes(value, document) -> bytes:
-    kind = type(value)
-    if kind is str:
-        return pdfdoc_encode(value)
-    if kind is bytes:
-        return value
-    if kind is int or kind is float:
-        return _fp_str(value).encode("ascii")
-    return _original_format(value, document, 0)
-
-
 def dictionary_format(self, document, IND=b"\n "):
     """``PDFDictionary.format`` with the keys and plain values written directly."""
     entries = self.dict
     keys = list(entries.keys())
     if not isinstance(entries, OrderedDict):
         keys.sort()
-    lines = [_key_bytes(k) + b" " + _value_bytes(entries[k], document) for k in keys]
+    lines = [_key_bytes(k) + b" " + format_value(entries[k], document) for k in keys]
     if (self.multiline and rl_config.pdfMultiLine) or self.multiline == "forced":
         joined = IND.join(lines)
     else:
@@ -120,7 +108,7 @@ def dictionary_format(self, document, IND=b"\n "):
 
 def array_format(self, document, IND=b"\n "):
     """``PDFArray.format`` with plain values written directly."""
-    items = [_value_bytes(e, document) for e in self.sequence]
+    items = [format_value(e, document) for e in self.sequence]
     if (self.multiline and rl_config.pdfMultiLine) or self.multiline == "forced":
         joined = IND.join(items)
     else:
