@@ -5,7 +5,9 @@
 :meth:`Engine.ordered` yields the outcomes in the order the messages were given, so the
 report and the file names do not depend on the number of workers.  At most ``window``
 messages, and at most :data:`MAX_IN_FLIGHT_BYTES` of them, are in flight, so memory stays
-flat however large the input.
+flat however large the input.  Messages go to the workers in chunks of up to :data:`CHUNK`
+(one hand-over between processes costs both sides time); a chunk that is still filling
+goes out as soon as the job waits for one of its messages or the input ends.
 
 **Keys in the workers.**  Private keys are never pickled
 (:class:`~smime_archiver.model.PrivateKeyEntry` refuses).  With the ``fork`` start
