@@ -97,25 +97,22 @@ def dictionary_format(self, document, IND=b"\n "):
     if not isinstance(entries, OrderedDict):
         keys.sort()
     lines = [_key_bytes(k) + b" " + format_value(entries[k], document) for k in keys]
-    if (self.multiline and rl_config.pdfMultiLine) or self.multiline == "forced":
-        joined = IND.join(lines)
-    else:
-        for i in reversed(range(6, len(lines), 6)):  # break up every 6 elements anyway
-            lines.insert(i, b"\n ")
-        joined = b" ".join(lines)
-    return b"<<\n" + joined + b"\n>>"
+    return b"<<\n" + _joined(self, lines, IND, every=6) + b"\n>>"
 
 
 def array_format(self, document, IND=b"\n "):
     """``PDFArray.format`` with plain values written directly."""
     items = [format_value(e, document) for e in self.sequence]
-    if (self.multiline and rl_config.pdfMultiLine) or self.multiline == "forced":
-        joined = IND.join(items)
-    else:
-        for i in reversed(range(10, len(items), 10)):  # break up every 10 elements anyway
-            items.insert(i, b"\n ")
-        joined = b" ".join(items)
-    return b"[ " + joined + b" ]"
+    return b"[ " + _joined(self, items, IND, every=10) + b" ]"
+
+
+def _joined(obj, parts: list[bytes], indent: bytes, *, every: int) -> bytes:
+    """The parts one per line (multi-line objects), or on lines of ``every`` parts."""
+    if (obj.multiline and rl_config.pdfMultiLine) or obj.multiline == "forced":
+        return indent.join(parts)
+    for i in reversed(range(every, len(parts), every)):
+        parts.insert(i, b"\n ")
+    return b" ".join(parts)
 
 
 _REPLACED = (
