@@ -23,8 +23,7 @@ from reportlab.lib.colors import Color
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph
 
-from smime_archiver.render.direction import visual
-from smime_archiver.render.fonts import clean_text, string_width
+from smime_archiver.render.fonts import shown_text, string_width
 from smime_archiver.render.lines import PlacedLine, draw_lines
 from smime_archiver.render.text import breakable
 
@@ -80,7 +79,7 @@ class FitLine(Flowable):
 def _placed(x: float, top: float, text: str, style: ParagraphStyle, face: str) -> PlacedLine:
     """``text`` as one line below ``top``, in the style's size and colour, set in ``face``;
     the baseline one font size below the top, as in ReportLab's paragraphs."""
-    return PlacedLine(x, top - style.fontSize, visual(clean_text(text)), face, style.fontSize,
+    return PlacedLine(x, top - style.fontSize, shown_text(text), face, style.fontSize,
                       style.textColor)
 
 

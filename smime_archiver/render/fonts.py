@@ -223,7 +223,7 @@ def markup(text: str, face: str = SANS, *, keep_spaces: bool = False) -> str:
 
     ``keep_spaces``: every space is kept (non-breaking), for aligned monospace text.
     """
-    text = visual(clean_text(text))
+    text = shown_text(text)
 
     def esc(chunk: str) -> str:
         chunk = escape(chunk)
@@ -263,22 +263,9 @@ def shown_width(shown: str, face: str, size: float) -> float:
     return total
 
 
-def draw_text(canvas, x: float, y: float, text: str, face: str, size: float) -> float:
-    """Draw ``text`` as one line with its baseline at ``y``, each run in the font that has
-    its characters; the width drawn, in points.  The fill colour is the caller's."""
-    return draw_shown(canvas, x, y, visual(clean_text(text)), face, size)
-
-
-def draw_shown(canvas, x: float, y: float, shown: str, face: str, size: float) -> float:
-    """:func:`draw_text` for a line already cleaned and in visual order."""
-    start = x
-    for font, chunk in runs(shown, face):
-        if font is None:
-            chunk, font = code_points(chunk), SANS_PLAIN
-        canvas.setFont(font, size)
-        canvas.drawString(x, y, chunk)
-        x += pdfmetrics.stringWidth(chunk, font, size)
-    return x - start
+def shown_text(text: str) -> str:
+    """``text`` as it is drawn: cleaned, one line in visual order."""
+    return visual(clean_text(text))
 
 
 def code_points(chars: str) -> str:

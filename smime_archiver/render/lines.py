@@ -190,9 +190,10 @@ class PlacedLine(NamedTuple):
     colour: Color
 
 
-def draw_lines(canv, lines: Iterable[PlacedLine]) -> None:
+def draw_lines(canv, lines: Iterable[PlacedLine], *, missing: Color | None = _MISSING) -> None:
     """Draw ``lines`` in one text object, each run in the font that has its characters;
-    characters no font has as their code points, in grey.  The canvas state is kept."""
+    characters no font has as their code points, in ``missing`` (None: the line's colour).
+    The canvas state is kept."""
     canv.saveState()
     text = canv.beginText()
     font_now: tuple[str, float] | None = None
@@ -203,16 +204,17 @@ def draw_lines(canv, lines: Iterable[PlacedLine]) -> None:
             colour_now = line.colour
         text.setTextOrigin(line.x, line.y)
         for found, chunk in runs(line.shown, line.face):
-            missing = found is None
+            recolour = found is None and missing is not None
             font = SANS_PLAIN if found is None else found
-            if missing:
+            if found is None:
                 chunk = code_points(chunk)
-                text.setFillColor(_MISSING)
+            if recolour:
+                text.setFillColor(missing)
             if (font, line.size) != font_now:
                 font_now = (font, line.size)
                 text.setFont(font, line.size)
             text.textOut(chunk)
-            if missing:
+            if recolour:
                 text.setFillColor(line.colour)
     canv.drawText(text)
     canv.restoreState()

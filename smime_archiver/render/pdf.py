@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 
+from reportlab.lib.colors import Color
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import SimpleDocTemplate
 from reportlab.platypus.doctemplate import LayoutError
@@ -20,7 +21,8 @@ from smime_archiver.i18n import _
 from smime_archiver.mailbox import describe_locator
 from smime_archiver.model import MessageView, RawMail, UnwrapResult
 from smime_archiver.render.embedded import embedded_files
-from smime_archiver.render.fonts import SANS, draw_text, register_fonts, string_width
+from smime_archiver.render.fonts import SANS, register_fonts, shown_text, string_width
+from smime_archiver.render.lines import PlacedLine, draw_lines
 from smime_archiver.render.pdfa import DocumentMetadata, EmbeddedFile, finish_pdfa
 from smime_archiver.render.pdfwrite import install as install_fast_writer
 from smime_archiver.render.story import Options, build_story
@@ -29,6 +31,7 @@ from smime_archiver.render.styles import BOTTOM, MARGIN, PAGE
 log = logging.getLogger(__name__)
 
 _FOOTER_SIZE = 7.5
+_FOOTER_GREY = Color(0.37, 0.39, 0.41)
 # Flowables placed on one page before the layout is taken to be going round in circles
 # (a real page holds a few hundred at most; a ReportLab split that makes no progress
 # would otherwise draw until memory runs out).
@@ -89,10 +92,12 @@ class ArchiveCanvas(rl_canvas.Canvas):
         baseline = 10 * 2.834645669
         self.saveState()
         self.setFont(SANS, _FOOTER_SIZE)
-        self.setFillColorRGB(0.37, 0.39, 0.41)
+        self.setFillColor(_FOOTER_GREY)
         self.drawRightString(width - MARGIN, baseline, page)
         room = width - 2 * MARGIN - self.stringWidth(page, SANS, _FOOTER_SIZE) - 12
-        draw_text(self, MARGIN, baseline, _fitted(self.footer_text, room), SANS, _FOOTER_SIZE)
+        text = shown_text(_fitted(self.footer_text, room))
+        draw_lines(self, [PlacedLine(MARGIN, baseline, text, SANS, _FOOTER_SIZE, _FOOTER_GREY)],
+                   missing=None)
         self.restoreState()
 
 

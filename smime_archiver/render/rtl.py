@@ -14,7 +14,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable
 
 from smime_archiver.render.direction import base_is_rtl, has_rtl, visual
-from smime_archiver.render.fonts import clean_text, draw_shown, string_width
+from smime_archiver.render.fonts import clean_text, string_width
+from smime_archiver.render.lines import PlacedLine, draw_lines
 
 __all__ = ["BidiParagraph", "base_is_rtl", "has_rtl"]
 
@@ -66,10 +67,9 @@ class BidiParagraph(Flowable):
         return [first, rest]
 
     def draw(self) -> None:
-        canv = self.canv
         size = self.style.fontSize
         y = self.height - self.style.fontSize
-        canv.setFillColor(self.style.textColor)
+        placed = []
         for line, rtl in self.lines:
             align = self.style.alignment
             if align == TA_LEFT and rtl:
@@ -82,5 +82,6 @@ class BidiParagraph(Flowable):
                 x = self.style.leftIndent + (self.width - width) / 2
             else:
                 x = self.style.leftIndent
-            draw_shown(canv, x, y, shown, self.face, size)
+            placed.append(PlacedLine(x, y, shown, self.face, size, self.style.textColor))
             y -= self.style.leading
+        draw_lines(self.canv, placed, missing=None)
