@@ -28,7 +28,6 @@ from smime_archiver.model import Attachment, BodyPart, MessageView, PartProblem,
 log = logging.getLogger(__name__)
 
 
-
 class _Policy(email.policy.EmailPolicy):
     """The default policy, with parsed header values kept for the next look.
 

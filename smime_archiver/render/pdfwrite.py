@@ -33,7 +33,6 @@ _original_format = pdfdoc.format
 _original_encode = pdfdoc.pdfdocEnc
 _original_name = pdfdoc.PDFName
 _names: dict[str, str] = {}
-_keys: dict[str, bytes] = {}
 _encoded: dict[str, bytes] = {}
 _SHORT = 40
 _fp_str = pdfdoc.fp_str
@@ -80,23 +79,14 @@ def format_value(element, document, toplevel=0):
     return _original_format(element, document, toplevel)
 
 
-def _key_bytes(key) -> bytes:
-    """A dictionary key as written: ``/Name``, escaped and encoded, remembered."""
-    data = _keys.get(key)
-    if data is None:
-        data = pdfdoc_encode(pdf_name(key))
-        if type(key) is str and len(_keys) < _MAX_REMEMBERED:
-            _keys[key] = data
-    return data
-
-
 def dictionary_format(self, document, IND=b"\n "):
     """``PDFDictionary.format`` with the keys and plain values written directly."""
     entries = self.dict
     keys = list(entries.keys())
     if not isinstance(entries, OrderedDict):
         keys.sort()
-    lines = [_key_bytes(k) + b" " + format_value(entries[k], document) for k in keys]
+    lines = [pdfdoc_encode(pdf_name(k)) + b" " + format_value(entries[k], document)
+             for k in keys]
     return b"<<\n" + _joined(self, lines, IND, every=6) + b"\n>>"
 
 
