@@ -96,10 +96,10 @@ def _block(lines: list[str], depth: int, width: float) -> list[Flowable]:
         chunks[-1].append(line)
         size += len(line)
     if len(chunks) == 1:
-        return [TextLines(chunks[0], style, depth=depth, keep_spaces=aligned)]
+        return [TextLines(chunks[0], style, depth=depth, keep_spaces=aligned, cleaned=aligned)]
     inner = ParagraphStyle(f"{style.name}-cont", parent=style, spaceAfter=0, spaceBefore=0)
     return [TextLines(chunk, style if i == len(chunks) - 1 else inner, depth=depth,
-                      keep_spaces=aligned)
+                      keep_spaces=aligned, cleaned=aligned)  # _mono_lines cleaned them
             for i, chunk in enumerate(chunks)]
 
 
