@@ -1,8 +1,10 @@
 """Command-line face: parses arguments into a job spec and calls the core.
 
 Exit codes: 0 every message archived; 3 some messages could not be decrypted or
-rendered (all listed in the report); 2 usage errors; 1 fatal errors (no key
-could be loaded, output not writable).
+rendered (all listed in the report); 2 usage errors; 1 fatal errors (key files
+were given but none of them could be loaded, output not writable).  ``export``
+without ``--key`` is no error: plain and signed mail is archived, encrypted mail
+is listed as ``no_key``.
 """
 
 from __future__ import annotations
@@ -305,14 +307,23 @@ def cmd_export(args, console: _Console) -> int:
     from smime_archiver.parallel import default_jobs
     from smime_archiver.progress import Progress
 
-    if not args.key:
-        raise UsageError(_("Give at least one key file with --key FILE."))
     _check_inputs(args.inputs)
-    keystore, _errors, key_reload = _load_keys(args.key, args.password_file, console)
-    if not len(keystore):
-        console.err(_("No key could be loaded, so nothing can be decrypted. Check the key files "
-                      "and passwords above."))
-        return EXIT_FATAL
+    if args.key:
+        keystore, _errors, key_reload = _load_keys(args.key, args.password_file, console)
+        if not len(keystore):
+            # Key files were given to decrypt with: an export that decrypts nothing is not
+            # what was asked for, so stop before writing anything.
+            console.err(_("No key could be loaded from the key files given, so nothing would "
+                          "be decrypted. Check the key files and passwords above; to archive "
+                          "only the mail that is not encrypted, run without --key."))
+            return EXIT_FATAL
+    else:
+        from smime_archiver.crypto.keystore import KeyStore
+
+        keystore, key_reload = KeyStore(), None
+        console.out(_("No key file given (--key): mail that is not encrypted is archived; "
+                      "each encrypted message is listed in the report with the certificate it "
+                      "was encrypted to."))
     progress = Progress(quiet=console.quiet)
 
     class Observer(JobObserver):

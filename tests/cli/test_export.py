@@ -219,10 +219,59 @@ def test_one_bad_key_file_does_not_stop_the_run(world, tmp_path, monkeypatch, ca
     assert "junk.p12" in capsys.readouterr().err
 
 
+def test_export_without_key_archives_plain_and_signed_mail(world, tmp_path, monkeypatch,
+                                                           capsys):
+    """No --key: plain and signed mail is archived, encrypted mail is listed as no_key with
+    the certificate it was encrypted to; exit 3 because not every message is archived."""
+    out = tmp_path / "out"
+    code = run(["export", "--out", str(out), str(world["box"])], monkeypatch, password=None)
+    captured = capsys.readouterr()
+    assert code == cli.EXIT_INCOMPLETE
+    assert "No key file given" in captured.out
+    msgs = json.loads((out / "report.json").read_text(encoding="utf-8"))["messages"]
+    assert [m["status"] for m in msgs] == ["no_key", "no_key", "signed", "plain", "no_key",
+                                           "corrupt"]
+    assert "Underskrevet tekst" in pdf_text(out / msgs[2]["pdf"])
+    assert msgs[2]["signatures"][0]["valid"] is True
+    assert "From the start, plain." in pdf_text(out / msgs[3]["pdf"])
+    me, other = world["me"].serial, world["other"].serial
+    assert [r["serial"] for r in msgs[0]["recipients"]] == [str(me)]
+    assert [r["serial"] for r in msgs[1]["recipients"]] == [str(other), str(me)]
+    assert [r["serial"] for r in msgs[4]["recipients"]] == [str(other)]
+    assert str(me) in msgs[0]["detail"] and all(m["pdf"] is None for m in msgs[:2])
+    missing = json.loads((out / "report.json").read_text("utf-8"))["summary"]["missing_keys"]
+    assert {(e["recipient"]["serial"], e["messages"]) for e in missing} == {(str(me), 2),
+                                                                            (str(other), 2)}
+    assert str(me) in captured.out  # the console names the certificate that is needed
+
+
+def test_export_without_key_of_unencrypted_mail_exits_zero(world, tmp_path, monkeypatch):
+    box = tmp_path / "plain.mbox"
+    signed = tools.cms_sign(inner("Kun underskrevet"), world["other"], detached=True)
+    box.write_bytes(mbox([headers("Almindelig") + b"Content-Type: text/plain\n\nHej.\n",
+                          headers("Underskrevet") + signed]))
+    out = tmp_path / "out"
+    assert run(["export", "-o", str(out), str(box)], monkeypatch, password=None) == cli.EXIT_OK
+    msgs = json.loads((out / "report.json").read_text("utf-8"))["messages"]
+    assert [m["status"] for m in msgs] == ["plain", "signed"]
+    assert len(list(out.rglob("*.pdf"))) == 2
+
+
+def test_key_files_given_but_none_loaded_is_fatal(world, tmp_path, monkeypatch, capsys):
+    """Keys were given to decrypt with: an export that would decrypt nothing stops first
+    (nothing written) and says how to archive only the mail that is not encrypted."""
+    out = tmp_path / "out"
+    code = run(["export", "-k", str(world["p12"]), "-o", str(out), str(world["box"])],
+               monkeypatch, password="forkert")
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_FATAL
+    assert "No key could be loaded" in err and "run without --key" in err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     "argv",
     [
-        ["export", "-o", "x", "in.mbox"],  # no key
         ["export", "-k", "missing.p12", "-o", "x", "in.mbox"],
         ["export", "--bogus"],
         ["frobnicate"],
