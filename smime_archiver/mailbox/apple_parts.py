@@ -14,9 +14,9 @@ so signatures over the other parts still verify.
 from __future__ import annotations
 
 import base64
+import binascii
 import logging
 import os
-import quopri
 import re
 from pathlib import Path
 
@@ -77,7 +77,9 @@ def _restore(entity: bytes, part: str, folder: Path, missing: list[str], depth: 
     if encoding == b"base64":
         encoded = base64.encodebytes(stored)
     elif encoding == b"quoted-printable":
-        encoded = quopri.encodestring(stored)
+        # binary-safe: CR and LF as =0D/=0A, so decoding gives back every stored byte (text
+        # mode would turn a CR LF pair of a binary file into a line break and lose the CR)
+        encoded = binascii.b2a_qp(stored, istext=False)
     else:
         encoded = stored
     if newline == b"\r\n" and encoding in (b"base64", b"quoted-printable"):

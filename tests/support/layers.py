@@ -9,6 +9,7 @@ built here with ``asn1crypto`` + ``cryptography``, signed for real.
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import hashlib
 import zlib
@@ -183,12 +184,23 @@ def pkcs7_entity(
     if cte == "base64":
         body = b64(der)
     elif cte == "quoted-printable":
-        import quopri
-
-        body = quopri.encodestring(der)
+        body = qp_binary(der)
     else:
         body = der
     return head.encode() + CRLF + body
+
+
+def qp_binary(data: bytes) -> bytes:
+    """Quoted-printable for binary data (RFC 2045 6.7 rule 4): CR and LF as ``=0D``/``=0A``,
+    lines joined by CRLF soft breaks, so decoding gives back every byte.
+
+    Not ``quopri.encodestring``: that encodes *text*, so a CR LF pair in the data becomes a
+    plain line break (written as LF) and decodes as LF alone: the data loses a byte.  A DER
+    structure with random bytes holds a CR LF pair about once in 130 messages.
+    """
+    encoded = binascii.b2a_qp(data, istext=False).replace(b"=\n", b"=\r\n")
+    assert binascii.a2b_qp(encoded) == data
+    return encoded
 
 
 def multipart(subtype: str, parts: list[bytes], boundary: str = "=_BOUNDARY_42",

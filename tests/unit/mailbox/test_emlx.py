@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+from smime_archiver.crypto.rawmime import decode_body, walk
 from smime_archiver.mailbox import iter_messages
 from smime_archiver.model import RawMail, SourceProblem
 from tests.support.mailbox import PLIST, message, write_emlx
@@ -69,3 +70,24 @@ def test_partial_emlx_without_its_attachment_says_so(tmp_path):
     item = _one(path)
     assert isinstance(item, RawMail) and item.data == PARTIAL
     assert "not found beside it: 2" in item.note
+
+
+def test_partial_emlx_quoted_printable_part_keeps_every_byte(tmp_path):
+    """A stored part declared quoted-printable is re-encoded so that it decodes to the stored
+    file byte for byte (CR LF pairs, bare CR and LF, line-end whitespace included)."""
+    data_dir = tmp_path / "Data"
+    messages = data_dir / "Messages"
+    messages.mkdir(parents=True)
+    stored_bytes = bytes(range(256)) * 4 + b"a \r\nb\t\r\n\r\n=\n\r"
+    stored = data_dir / "Attachments" / "79" / "2"
+    stored.mkdir(parents=True)
+    (stored / "a.bin").write_bytes(stored_bytes)
+    partial = PARTIAL.replace(b"Content-Transfer-Encoding: base64",
+                              b"Content-Transfer-Encoding: quoted-printable")
+    for eol in (b"\n", b"\r\n"):
+        path = messages / "79.partial.emlx"
+        path.write_bytes(write_emlx(partial.replace(b"\n", eol)))
+        item = _one(path)
+        assert isinstance(item, RawMail) and item.note == ""
+        part = next(ref for ref in walk(item.data) if ref.path == "2")
+        assert decode_body(part.entity) == stored_bytes
