@@ -1,17 +1,28 @@
-"""Where bundled resources (fonts, translations, icons) live, frozen or not."""
+"""Where bundled resources (fonts, ICC profile, translations, icons) live.
+
+Three layouts, one answer: a PyInstaller bundle keeps them in ``resources/`` inside the
+bundle; an installed wheel in ``smime_archiver/_resources/`` (copied there, with the GUI's
+``.qm`` catalogues compiled, by the build hook in ``setup.py``); a source tree or editable
+install in the top-level ``resources/`` folder beside the package, the one source of them.
+"""
 
 from __future__ import annotations
 
 import sys
+from functools import cache
 from pathlib import Path
 
 
+@cache
 def resource_root() -> Path:
-    """``resources/`` beside the package in a source tree, or inside a PyInstaller bundle."""
     frozen_base = getattr(sys, "_MEIPASS", None)
     if frozen_base:
         return Path(frozen_base) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    package = Path(__file__).resolve().parent
+    installed = package / "_resources"
+    if installed.is_dir():
+        return installed
+    return package.parent / "resources"
 
 
 def resource_path(*parts: str) -> Path:
