@@ -81,11 +81,17 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(store, PasswordVault())
     window.show()
     if os.environ.get(STARTUP_PROBE_ENV):
-        # For the packaging tests and benchmarks: say when the first window is up, then quit.
-        from PySide6.QtCore import QTimer
+        # For the packaging tests and benchmarks: say when the first window is up and which
+        # Qt binding the app carries (PySide6 6.12.0 aborts after a few thousand signals),
+        # then quit.
+        import PySide6
+        import shiboken6
+        from PySide6.QtCore import QTimer, qVersion
 
         def probe() -> None:
             print("first-window-shown", flush=True)
+            print(f"PySide6 {PySide6.__version__} shiboken6 {shiboken6.__version__} "
+                  f"Qt {qVersion()}", flush=True)
             app.quit()
 
         QTimer.singleShot(0, probe)

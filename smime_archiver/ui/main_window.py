@@ -367,8 +367,16 @@ class MainWindow(QMainWindow):
         if old is not None:
             old.cancel()
             self._old_scans.append(old)
-            old.finished.connect(lambda: self._old_scans.remove(old) if old in self._old_scans
-                                 else None)
+            old.finished.connect(self._forget_finished_scans)  # queued: runs on this thread
+            self._forget_finished_scans()  # it may have finished before the connect
+
+    @Slot()
+    def _forget_finished_scans(self) -> None:
+        """Let finished scan threads go: each holds the key store it was started with."""
+        for thread in [t for t in self._old_scans if t.isFinished()]:
+            self._old_scans.remove(thread)
+            thread.wait()  # past its finished signal: returns at once
+            thread.deleteLater()
 
     def _reset_book(self) -> None:
         self.book = CertificateBook()

@@ -221,3 +221,26 @@ def load_mail(qtbot, window, *paths) -> None:
 
 def statuses(window) -> dict[str, str]:
     return {row.subject: row.status.value for row in window.model.rows}
+
+
+def true_refs_lost_per_emit(emits: int = 50) -> int:
+    """How many references to ``True`` one ``Signal.emit()`` loses (0 on a good PySide6).
+
+    PySide6 6.12.0 on Python 3.10/3.11 loses one per emit; the interpreter aborts
+    (SIGABRT, "bool_dealloc") when the count reaches zero. Few enough emits here that
+    this cannot happen, so a test can fail with a message instead of killing pytest.
+    """
+    import PySide6
+    from PySide6.QtCore import QObject, Signal
+
+    class Probe(QObject):
+        ping = Signal(int, object)
+
+    probe = Probe()
+    probe.ping.connect(lambda _n, _o: None)
+    before = sys.getrefcount(True)
+    for i in range(emits):
+        probe.ping.emit(i, None)
+    lost = before - sys.getrefcount(True)
+    assert lost % emits == 0, f"PySide6 {PySide6.__version__}: {lost} lost in {emits} emits"
+    return lost // emits

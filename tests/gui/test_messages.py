@@ -127,3 +127,22 @@ def test_without_keys_encrypted_mail_asks_for_the_key_file(qtbot, window, world)
     assert statuses(window)["Krypteret 2013"] == Status.NO_KEY.value
     select(qtbot, window, "Krypteret 2013")
     assert "Add your key file" in window.preview.status_text.text()
+
+
+def test_scanning_again_lets_the_old_scans_go(qtbot, window, world, big_box):
+    """Each new scan (a key or a mailbox added) ends the old one; none is kept alive, with
+    the key store it held, for the rest of the session."""
+    from smime_archiver.ui.scan import ScanThread
+
+    add_key(qtbot, window, world["key2012"], PASSWORD_2012)
+    load_mail(qtbot, window, big_box)
+    for _ in range(3):  # after a finished scan
+        with qtbot.waitSignal(window.scan_finished, timeout=30000):
+            window.start_scan()
+    for _ in range(3):  # while one is running
+        window.start_scan()
+    with qtbot.waitSignal(window.scan_finished, timeout=30000):
+        window.start_scan()
+    qtbot.waitUntil(lambda: not window._old_scans
+                    and len(window.findChildren(ScanThread)) == 1, timeout=10000)
+    assert window.model.rowCount() == 200

@@ -12,9 +12,11 @@ import os
 import subprocess
 import sys
 import time
+from importlib.metadata import requires
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from tests.support import tools
 
@@ -118,6 +120,7 @@ def test_frozen_gui_starts_offscreen(frozen_app, tmp_path):
     assert probe.returncode == 0, probe.stderr[-3000:]
     assert "first-window-shown" in probe.stdout
     print(f"\nfrozen GUI, time to first window: {elapsed * 1000:.0f} ms")
+    assert_good_pyside(probe.stdout)
     # And it stays up for a few seconds like a real session.
     proc = subprocess.Popen([_exe(frozen_app, "smime-archiver-gui")], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -127,3 +130,20 @@ def test_frozen_gui_starts_offscreen(frozen_app, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def assert_good_pyside(probe_output: str) -> None:
+    """The frozen GUI runs on the PySide6 the project's requirements allow (not 6.12.0,
+    which aborts after a few thousand signals), the one this environment has, with its
+    own shiboken6 and Qt."""
+    import PySide6
+
+    line = next(ln for ln in probe_output.splitlines() if ln.startswith("PySide6 "))
+    fields = line.split()
+    bundled = dict(zip(fields[::2], fields[1::2], strict=True))
+    pins = [Requirement(d) for d in requires("smime-archiver") or []]
+    (pin,) = [r for r in pins if r.name.lower() == "pyside6-essentials"]
+    assert pin.specifier.contains(bundled["PySide6"]), (line, str(pin))
+    assert bundled["PySide6"] == PySide6.__version__
+    assert bundled["shiboken6"] == bundled["PySide6"]
+    assert bundled["Qt"] == ".".join(bundled["PySide6"].split(".")[:3])
