@@ -28,6 +28,7 @@ PR_BUSINESS_HOME_PAGE, PR_PERSONAL_HOME_PAGE = 0x3A51, 0x3A50
 _EMAILS = ((0x8083, 0x8082, 0x8084), (0x8093, 0x8092, 0x8094), (0x80A3, 0x80A2, 0x80A4))
 LID_IM, LID_WEB = 0x8062, 0x802B
 LID_LIST_NAME, LID_ONE_OFF_MEMBERS, LID_MEMBERS = 0x8053, 0x8054, 0x8055
+LID_LIST_STREAM = 0x8064  # newer Outlook keeps large lists here, in a form not read here
 ONE_OFF_PROVIDER = bytes.fromhex("812B1FA4BEA310199D6E00DD010F5402")
 
 
@@ -203,6 +204,12 @@ def parse_one_off(entry: bytes) -> tuple[str, str] | None:
 def list_card(msg: MapiMessage) -> Card:
     card = Card(_("Distribution list"))
     card.add(_("Name"), msg.named_text(PSETID_ADDRESS, LID_LIST_NAME) or display_name(msg))
-    card.add(_("Members"), *(members(msg) or [_("(none stored)")]))
+    if members(msg):
+        card.add(_("Members"), *members(msg))
+    elif isinstance(msg.named_value(PSETID_ADDRESS, LID_LIST_STREAM), bytes):
+        card.add(_("Members"), _("(stored in a form this program cannot read yet: open the "
+                                 "list in Outlook to see them)"))
+    else:
+        card.add(_("Members"), _("(none stored)"))
     card.add(_("Categories"), ", ".join(categories(msg)))
     return card

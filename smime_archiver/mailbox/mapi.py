@@ -324,8 +324,12 @@ def stable_boundaries(root: EmailMessage) -> None:
     parts = list(root.walk())
     digest = hashlib.sha256()
     for part in parts:
-        if not part.is_multipart():
-            digest.update(part.as_bytes(policy=email.policy.SMTP))
+        if not part.is_multipart():  # the encoded body as stored: no second serialisation
+            payload = part.get_payload()
+            if isinstance(payload, str):
+                digest.update(payload.encode("utf-8", "surrogateescape"))
+            elif isinstance(payload, bytes):
+                digest.update(payload)
     tag = digest.hexdigest()[:32]
     multiparts = (p for p in parts if p.get_content_maintype() == "multipart")
     for number, part in enumerate(multiparts):

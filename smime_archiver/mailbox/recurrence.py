@@ -32,7 +32,7 @@ class Pattern:
     first_day_of_week: int = 0
     start: dt.date | None = None  # the first occurrence's local date
     end: dt.date | None = None  # the last occurrence's local date (end type END_DATE)
-    start_minutes: int = 0  # the local time of day an occurrence starts, minutes
+    start_minutes: int | None = None  # the local time of day an occurrence starts, minutes
 
 
 def parse(blob: bytes) -> Pattern | None:
@@ -59,7 +59,7 @@ def parse(blob: bytes) -> Pattern | None:
         pos += 4 + 4 * modified
         start, end = struct.unpack_from("<II", blob, pos)
         pos += 8
-        start_minutes = 0
+        start_minutes = None
         if len(blob) >= pos + 12:  # the appointment part: StartTimeOffset after 2 versions
             (start_minutes,) = struct.unpack_from("<I", blob, pos + 8)
     except struct.error:
@@ -105,20 +105,24 @@ def rrule(p: Pattern, first_start: dt.datetime) -> str:
             return ""
     if p.end_type == END_COUNT and p.count > 0:
         parts.append(f"COUNT={p.count}")
-    elif p.end_type == END_DATE and p.end is not None:
-        parts.append("UNTIL=" + _until(p, first_start))
+    elif p.end_type == END_DATE and p.end is not None and p.start_minutes is not None:
+        parts.append("UNTIL=" + _until(p, p.start_minutes, first_start))
+    elif p.end_type == END_DATE and p.count > 0:  # Outlook counts those occurrences too
+        parts.append(f"COUNT={p.count}")
+    elif p.end_type == END_DATE:
+        return ""
     return ";".join(parts)
 
 
-def _until(p: Pattern, first_start: dt.datetime) -> str:
+def _until(p: Pattern, start_minutes: int, first_start: dt.datetime) -> str:
     """The last occurrence's start in UTC, with two hours to spare for a change of daylight
     saving time in between (the next occurrence is at least a day later)."""
     assert p.end is not None
     utc = first_start.astimezone(dt.timezone.utc)
     # the zone's offset at the first occurrence: its local time of day minus its UTC one
-    offset = (p.start_minutes - (utc.hour * 60 + utc.minute)) % 1440
+    offset = (start_minutes - (utc.hour * 60 + utc.minute)) % 1440
     if offset > 14 * 60:
         offset -= 1440
     last = dt.datetime.combine(p.end, dt.time()) + dt.timedelta(
-        minutes=p.start_minutes - offset + 120)
+        minutes=start_minutes - offset + 120)
     return last.strftime("%Y%m%dT%H%M%SZ")

@@ -175,6 +175,14 @@ def test_daily_until_a_date_ends_after_the_last_occurrence_in_utc():
     assert rule_of(blob) == "FREQ=DAILY;INTERVAL=3;UNTIL=20240630T100000Z"
 
 
+def test_a_pattern_without_its_appointment_part_ends_by_its_count():
+    blob = pattern_blob(0x200A, 0, 1440, b"", end_type=0x2021, count=7, start=JUNE_10,
+                        end=dt.date(2024, 6, 16))
+    task_like = blob[:-18]  # no ReaderVersion2 ... StartTimeOffset
+    assert recurrence.parse(task_like) is not None
+    assert rule_of(task_like) == "FREQ=DAILY;COUNT=7"
+
+
 def test_patterns_that_cannot_be_stated_exactly_give_no_rule():
     hijri = pattern_blob(0x200C, 2, 1, struct.pack("<I", 1), end_type=NEVER, start=JUNE_10,
                          end=NO_END, calendar_type=6)

@@ -261,6 +261,17 @@ def test_a_distribution_list_names_its_members(tmp_path):
     assert "Name: Bestyrelsen" in card
 
 
+def test_a_list_kept_only_in_the_newer_stream_says_so(tmp_path):
+    n = names()
+    msg = Msg({0x001A: "IPM.DistList", 0x0037: "Stor liste",
+               n.id(ADDRESS, 0x8064): b"\x01\x00\x00\x00" + b"\x00" * 60}, names=n)
+    [item] = read_msg(tmp_path, msg)
+    assert "Members: (stored in a form this program cannot read yet" in card_text(
+        parse(item.data))
+    [empty] = read_msg(tmp_path, Msg({0x001A: "IPM.DistList", 0x0037: "Tom"}), "tom.msg")
+    assert "Members: (none stored)" in card_text(parse(empty.data))
+
+
 def test_a_task_becomes_a_card(tmp_path):
     n = names()
     msg = Msg({0x001A: "IPM.Task", 0x0037: "Forny nøglefil",
