@@ -7,12 +7,19 @@
      "summary": {"total", "archived", <one count per status>, "per_source": {source: {status:
                  n}}, "per_mailbox": {mailbox: {status: n}}, "keys_used": [{"key_file",
                  "key_subject", "messages"}], "missing_keys": [{"recipient", "messages"}],
-                 "duplicates": n},
+                 "duplicates": n, "kinds": {kind: n},
+                 "hidden_items_skipped": {"total": n, "per_source": {source: n},
+                                          "classes": {Outlook message class: n}}},
      "key_files": [key descriptions],
      "messages": [{"source", "index", "locator", "offset", "mailbox", "message_id", "subject",
                    "date", "from", "status", "pdf", "eml", "attachments", "detail",
                    "signatures", "encryption", "recipients", "oid", "sha256",
-                   "duplicate_of"}]}
+                   "duplicate_of", "note", "kind"}]}
+
+``kind`` is ``"mail"``, or what an Outlook item that is not mail was (``"appointment"``,
+``"meeting"``, ``"contact"``, ``"distribution_list"``, ``"task"``, ``"note"``,
+``"journal"``); ``summary.kinds`` counts those.  Hidden Outlook system data (free/busy,
+views, rules) has no record: ``hidden_items_skipped`` counts it.
 
 Paths (``pdf``, ``eml``, ``attachments``) are relative to the output folder with ``/``
 separators.  ``status`` values are machine-readable; ``detail`` is in the user's language.
@@ -76,6 +83,9 @@ class MessageRecord:
     sha256: str = ""  # of the message's bytes as found in the source
     duplicate_of: dict[str, Any] | None = None  # {"source", "locator"} (with --dedupe)
     note: str = ""  # the mailbox reader's remark, e.g. "the mailbox ends inside this message"
+    # "mail", or what an Outlook item that is not mail was: "appointment", "meeting",
+    # "contact", "distribution_list", "task", "note", "journal"
+    kind: str = "mail"
 
     @property
     def archived(self) -> bool:
@@ -104,6 +114,7 @@ class MessageRecord:
             "sha256": self.sha256,
             "duplicate_of": self.duplicate_of,
             "note": self.note,
+            "kind": self.kind,
         }
 
     @classmethod
@@ -131,6 +142,7 @@ class MessageRecord:
             sha256=data.get("sha256") or "",
             duplicate_of=data.get("duplicate_of"),
             note=data.get("note") or "",
+            kind=data.get("kind") or "mail",
         )
 
     def outputs(self) -> list[str]:
@@ -308,6 +320,16 @@ class SummaryBuilder:
                 self.keys_used[source] = {"key_file": source, "key_subject": desc.get("subject"),
                                           "messages": 0}
         self.missing: dict[str, dict[str, Any]] = {}  # by recipient identity
+        self.kinds: Counter[str] = Counter()  # items that are not mail, by kind
+        self.skipped = 0  # hidden Outlook system items (free/busy, views, rules)
+        self.skipped_per_source: Counter[str] = Counter()
+        self.skipped_classes: Counter[str] = Counter()
+
+    def skip(self, source: str, what: str) -> None:
+        """Count a hidden item that is no message (it has no record)."""
+        self.skipped += 1
+        self.skipped_per_source[source] += 1
+        self.skipped_classes[what or "?"] += 1
 
     def add(self, r: MessageRecord) -> None:
         self.total += 1
@@ -315,6 +337,8 @@ class SummaryBuilder:
         self.by_status[r.status.value] += 1
         self.per_source.setdefault(r.source, Counter())[r.status.value] += 1
         self.per_mailbox.setdefault(r.mailbox or r.source, Counter())[r.status.value] += 1
+        if r.kind and r.kind != "mail":
+            self.kinds[r.kind] += 1
         if r.duplicate_of:
             self.duplicates += 1
         elif r.encryption and r.status is Status.DECRYPTED:
@@ -340,6 +364,10 @@ class SummaryBuilder:
             "keys_used": list(self.keys_used.values()),
             "missing_keys": list(self.missing.values()),
             "duplicates": self.duplicates,
+            "kinds": dict(self.kinds),
+            "hidden_items_skipped": {"total": self.skipped,
+                                     "per_source": dict(self.skipped_per_source),
+                                     "classes": dict(self.skipped_classes)},
         }
 
 

@@ -385,6 +385,7 @@ def print_summary(result, out_dir: Path, console: _Console) -> None:
     if s.get("duplicates"):
         console.out(_("Copies of the same message archived once: {n}").format(
             n=s["duplicates"]))
+    _print_outlook_items(s, console)
     per_mailbox = s.get("per_mailbox", {})
     if len(per_mailbox) > 1 or console.verbose:
         console.out(_("Per mailbox:"))
@@ -403,6 +404,24 @@ def print_summary(result, out_dir: Path, console: _Console) -> None:
             ref = recipient_from_json(entry["recipient"])
             console.out(f"  {ref.describe()}: {entry['messages']}")
     console.out(_("Report: {path}").format(path=result.report_path))
+
+
+def _print_outlook_items(s: dict, console: _Console) -> None:
+    """Outlook items that are not mail (archived as what they are) and hidden ones."""
+    from smime_archiver.mailbox.items import kind_label
+
+    if s.get("kinds"):
+        console.out(_("Outlook items that are not e-mail, each archived as a page of its "
+                      "details:"))
+        for kind, count in sorted(s["kinds"].items()):
+            console.out(f"  {kind_label(kind)}: {count}")
+    hidden = (s.get("hidden_items_skipped") or {}).get("total", 0)
+    if hidden:
+        console.out(ngettext(
+            "{n} hidden Outlook system item skipped (free/busy data, views, rules or "
+            "settings: not a message).",
+            "{n} hidden Outlook system items skipped (free/busy data, views, rules or "
+            "settings: not messages).", hidden).format(n=hidden))
 
 
 def cmd_inspect(args, console: _Console) -> int:

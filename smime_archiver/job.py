@@ -60,7 +60,7 @@ from smime_archiver.errors import ArchiverError, OutputError
 from smime_archiver.i18n import _
 from smime_archiver.layout import ATTACHMENTS_SUFFIX, NameReserver, OutputLayout, stem_of
 from smime_archiver.mailbox import container_of, iter_messages
-from smime_archiver.model import RawMail, SourceProblem, Status
+from smime_archiver.model import RawMail, SkippedItem, SourceProblem, Status
 from smime_archiver.parallel import Engine, KeyReload
 from smime_archiver.report_csv import CsvReport
 from smime_archiver.resume import (
@@ -260,9 +260,12 @@ class _Job:
     def _items(self) -> Iterator[_Item]:
         own = os.path.realpath(self.out) + os.sep  # an output folder inside an input folder
         source, inside = None, False  # a mailbox file's messages come one after another
-        for found in iter_messages(list(self.spec.inputs), cancel=self.cancel):
+        for found in iter_messages(list(self.spec.inputs), cancel=self.cancel, skipped=True):
             if self.cancel is not None and self.cancel.is_set():
                 return
+            if isinstance(found, SkippedItem):  # hidden Outlook data: counted, not archived
+                self.summary.skip(found.source, found.what)
+                continue
             if found.source != source:
                 source = found.source
                 inside = os.path.realpath(source).startswith(own)

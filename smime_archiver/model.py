@@ -51,6 +51,10 @@ class RawMail:
     # A reader's remark for the report, e.g. that the mailbox ends inside this message
     # (it may be incomplete) or that Apple Mail kept its attachments apart; "" if none.
     note: str = ""
+    # What the item is when it is not an e-mail: an Outlook calendar item or contact
+    # rebuilt as a message ("appointment", "meeting", "contact", "distribution_list",
+    # "task", "note", "journal"); "" for mail.
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,18 @@ class SourceProblem:
     source: str
     detail: str
     locator: str = ""
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class SkippedItem:
+    """Hidden mailbox data that is no message (Outlook free/busy data, folder views, rules):
+    not archived, counted in the report's summary.  ``what``: e.g. the Outlook message
+    class ``"IPM.Microsoft.ScheduleData.FreeBusy"``."""
+
+    source: str
+    locator: str
+    what: str
     index: int | None = None
 
 

@@ -18,7 +18,7 @@ from smime_archiver.archive import MessageRecord
 COLUMNS = (
     "source", "mailbox", "index", "locator", "status", "date", "from", "subject", "message_id",
     "pdf", "eml", "attachments", "encryption", "key_file", "signed", "signature_valid",
-    "missing_recipients", "detail", "note", "sha256", "duplicate_of",
+    "missing_recipients", "detail", "note", "sha256", "duplicate_of", "kind",
 )
 DELIMITER = ";"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -62,6 +62,7 @@ def row(record: MessageRecord) -> list[str]:
         "note": record.note,
         "sha256": record.sha256,
         "duplicate_of": " ".join(x for x in (dup.get("source"), dup.get("locator")) if x),
+        "kind": record.kind,
     }
     return [cell(values[c]) for c in COLUMNS]
 

@@ -112,6 +112,7 @@ def record_of(opened: OpenedMessage) -> MessageRecord:
         recipients=list(result.recipients),
         oid=result.oid,
         note=raw.note,
+        kind=raw.kind or "mail",
     )
 
 
@@ -132,7 +133,7 @@ def encryption_json(result: UnwrapResult) -> dict | None:
 
 def error_record(raw: RawMail, detail: str) -> MessageRecord:
     return MessageRecord(raw.source, raw.index, raw.locator, Status.ERROR, detail,
-                         offset=raw.offset, note=raw.note)
+                         offset=raw.offset, note=raw.note, kind=raw.kind or "mail")
 
 
 def process_message(raw: RawMail, keystore: KeyStore, options: WorkOptions) -> Outcome:

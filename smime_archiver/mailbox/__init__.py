@@ -13,6 +13,11 @@ Locators (``RawMail.locator``), stable across runs for the same input:
 - Outlook .pst/.ost: ``"<folder path>#<position in that folder>"``;
 - one-message files (.eml, Maildir files, .emlx, .msg, .p7m): ``""``.
 
+Outlook items that are not mail (appointments, contacts, ...) come as messages made
+for them (:mod:`.items`; ``RawMail.kind`` says what they were).  Hidden Outlook system
+data (free/busy, views, rules) is no message: with ``skipped=True`` each such item
+comes as a :class:`~smime_archiver.model.SkippedItem`, to be counted; else it is left out.
+
 Modules: :mod:`.sniff` (what a file is), :mod:`.dispatch` (one file),
 :mod:`.walk` (folders), :mod:`.mbox`, :mod:`.emlx` with :mod:`.apple_parts`,
 :mod:`.single`, :mod:`.msg` / :mod:`.pst` with :mod:`.mapi` and :mod:`.rtf`.
@@ -24,27 +29,45 @@ import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
+from typing import Literal, overload
 
 from smime_archiver.i18n import _
 from smime_archiver.mailbox.dispatch import read_file
 from smime_archiver.mailbox.walk import is_maildir, walk_folder
-from smime_archiver.model import RawMail, SourceProblem
+from smime_archiver.model import RawMail, SkippedItem, SourceProblem
 
 log = logging.getLogger(__name__)
 
 __all__ = ["container_of", "describe_locator", "iter_messages"]
 
 
+@overload
+def iter_messages(inputs: Sequence[str | os.PathLike[str]], *,
+                  cancel: threading.Event | None = None, skipped: Literal[False] = False
+                  ) -> Iterator[RawMail | SourceProblem]: ...
+@overload
+def iter_messages(inputs: Sequence[str | os.PathLike[str]], *,
+                  cancel: threading.Event | None = None, skipped: Literal[True]
+                  ) -> Iterator[RawMail | SourceProblem | SkippedItem]: ...
 def iter_messages(
-    inputs: Sequence[str | os.PathLike[str]], *, cancel: threading.Event | None = None
-) -> Iterator[RawMail | SourceProblem]:
+    inputs: Sequence[str | os.PathLike[str]], *, cancel: threading.Event | None = None,
+    skipped: bool = False,
+) -> Iterator[RawMail | SourceProblem | SkippedItem]:
     """Yield every message in ``inputs`` (files and folders), one at a time.
 
     A file named here is read whatever its extension (its content decides); a
     folder is searched recursively.  An input given twice, or lying inside
     another input folder, is read once.  When ``cancel`` is set the iteration
-    stops before the next message.
+    stops before the next message.  Yields :class:`RawMail` and
+    :class:`SourceProblem`; with ``skipped`` also :class:`SkippedItem`.
     """
+    for found in _iter_all(inputs, cancel):
+        if skipped or not isinstance(found, SkippedItem):
+            yield found
+
+
+def _iter_all(inputs: Sequence[str | os.PathLike[str]], cancel: threading.Event | None
+              ) -> Iterator[RawMail | SourceProblem | SkippedItem]:
     for path in _distinct_inputs(inputs):
         if cancel is not None and cancel.is_set():
             return

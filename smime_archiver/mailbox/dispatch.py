@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from smime_archiver.i18n import _
 from smime_archiver.mailbox import emlx, mbox, msg, pst, single
 from smime_archiver.mailbox.sniff import HEAD_SIZE, MAIL_KINDS, Kind, read_head, sniff
-from smime_archiver.model import RawMail, SourceProblem
+from smime_archiver.model import RawMail, SkippedItem, SourceProblem
 
 log = logging.getLogger(__name__)
 
-Item = RawMail | SourceProblem
+Item = RawMail | SourceProblem | SkippedItem  # SkippedItem: hidden Outlook data
 
 
 def read_file(

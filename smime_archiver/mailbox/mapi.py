@@ -16,6 +16,8 @@ Rules (the issue's):
   RTF-only body is decompressed and de-encapsulated to the HTML or text it was
   made from, or reduced to text with the ``.rtf`` kept as an attachment;
   attachments by value, and embedded messages as ``message/rfc822``.
+- Items that are not mail (appointments, contacts, distribution lists, tasks...):
+  :mod:`smime_archiver.mailbox.items` decides what an item is and builds its message.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import base64
 import datetime as dt
 import email.policy
 import email.utils
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -33,6 +36,7 @@ from email.parser import BytesParser
 from typing import Any
 
 from smime_archiver.mailbox import rtf
+from smime_archiver.mailbox.namedprops import NamedKey
 from smime_archiver.mailbox.sniff import is_cms_der, looks_like_header
 
 log = logging.getLogger(__name__)
@@ -103,12 +107,32 @@ class MapiMessage:
     props: dict[int, Any]
     recipients: list[dict[int, Any]] = field(default_factory=list)
     attachments: list[MapiAttachment] = field(default_factory=list)
+    # named properties (calendar, contact and task data) by (property set, number or name)
+    named: dict[NamedKey, Any] = field(default_factory=dict)
+    # the reader's remarks for the report, e.g. parts its library could not hand over
+    notes: list[str] = field(default_factory=list)
 
     def text(self, tag: int) -> str:
         value = self.props.get(tag)
         if isinstance(value, bytes):
             return value.decode(self.codepage(), errors="replace").rstrip("\x00")
         return value if isinstance(value, str) else ""
+
+    def named_value(self, guid: str, key: int | str) -> Any:
+        return self.named.get((guid, key))
+
+    def named_text(self, guid: str, key: int | str) -> str:
+        value = self.named.get((guid, key))
+        if isinstance(value, bytes):
+            return value.decode(self.codepage(), errors="replace").rstrip("\x00")
+        return value.strip("\x00") if isinstance(value, str) else ""
+
+    @property
+    def subject(self) -> str:
+        """``PR_SUBJECT`` without the prefix marker .pst files may put in front of it
+        (``"\\x01"`` and one character that counts the ``RE: ``-like prefix)."""
+        subject = self.text(PR_SUBJECT)
+        return subject[2:] if subject.startswith("\x01") else subject
 
     def codepage(self) -> str:
         for tag in (PR_INTERNET_CPID, PR_MESSAGE_CODEPAGE):
@@ -141,6 +165,10 @@ class NotAMessage(Exception):
 
 def build_mime(msg: MapiMessage) -> bytes:
     """The RFC 5322 message for ``msg`` (rules in the module docstring)."""
+    from smime_archiver.mailbox import items  # items builds on this module
+
+    if items.item_kind(msg.message_class) in items.CARD_KINDS:
+        return items.build_item(msg)
     headers = header_block(msg)
     if msg.message_class.lower().startswith("ipm.note.smime"):
         entity = smime_entity(msg)
@@ -219,23 +247,23 @@ def _filtered_transport(transport: str) -> bytes:
 
 def _rebuilt_headers(msg: MapiMessage) -> bytes:
     lines: list[str] = []
-    sender = _address(msg.text(PR_SENT_REPRESENTING_NAME) or msg.text(PR_SENDER_NAME),
+    sender = address_header(msg.text(PR_SENT_REPRESENTING_NAME) or msg.text(PR_SENDER_NAME),
                       msg.text(PR_SENT_REPRESENTING_SMTP) or msg.text(PR_SENDER_SMTP_ADDRESS)
-                      or _smtp_only(msg.text(PR_SENT_REPRESENTING_EMAIL))
-                      or _smtp_only(msg.text(PR_SENDER_EMAIL)))
+                      or smtp_only(msg.text(PR_SENT_REPRESENTING_EMAIL))
+                      or smtp_only(msg.text(PR_SENDER_EMAIL)))
     if sender:
         lines.append(f"From: {sender}")
     for kind, name, display_tag in ((1, "To", PR_DISPLAY_TO), (2, "Cc", PR_DISPLAY_CC)):
         addresses = [_recipient(r) for r in msg.recipients if r.get(PR_RECIPIENT_TYPE) == kind]
         addresses = [a for a in addresses if a]
         if not addresses and msg.text(display_tag):
-            addresses = [_encode(part.strip()) for part in msg.text(display_tag).split(";")
+            addresses = [encode_header(part.strip()) for part in msg.text(display_tag).split(";")
                          if part.strip()]
         if addresses:
             lines.append(f"{name}: " + ",\r\n ".join(addresses))
-    subject = msg.text(PR_SUBJECT)
+    subject = msg.subject
     if subject:
-        lines.append(f"Subject: {_encode(subject)}")
+        lines.append(f"Subject: {encode_header(subject)}")
     when = msg.props.get(PR_CLIENT_SUBMIT_TIME) or msg.props.get(PR_MESSAGE_DELIVERY_TIME)
     if isinstance(when, dt.datetime):
         if when.tzinfo is None:
@@ -249,7 +277,7 @@ def _rebuilt_headers(msg: MapiMessage) -> bytes:
     return "".join(line + "\r\n" for line in lines).encode("ascii", errors="replace")
 
 
-def _smtp_only(address: str) -> str:
+def smtp_only(address: str) -> str:
     return address if "@" in address and not address.startswith("/") else ""
 
 
@@ -258,24 +286,24 @@ def _recipient(props: dict[int, Any]) -> str:
         v = props.get(tag)
         return v if isinstance(v, str) else ""
 
-    smtp = text(PR_SMTP_ADDRESS) or _smtp_only(text(PR_EMAIL_ADDRESS))
-    return _address(text(PR_DISPLAY_NAME), smtp)
+    smtp = text(PR_SMTP_ADDRESS) or smtp_only(text(PR_EMAIL_ADDRESS))
+    return address_header(text(PR_DISPLAY_NAME), smtp)
 
 
-def _address(name: str, addr: str) -> str:
+def address_header(name: str, addr: str) -> str:
     name, addr = name.strip().strip("\x00"), "".join(addr.split()).strip("\x00")
     if name == addr:
         name = ""
     if addr and not addr.isascii():
         # an internationalised (or damaged) address cannot be written as an addr-spec in
         # an ASCII header: keep it readable as an encoded word instead of losing the file
-        return _encode(f"{name} <{addr}>" if name else addr)
+        return encode_header(f"{name} <{addr}>" if name else addr)
     if addr:
         return email.utils.formataddr((name, addr), charset="utf-8")
-    return _encode(name) if name else ""
+    return encode_header(name) if name else ""
 
 
-def _encode(text: str) -> str:
+def encode_header(text: str) -> str:
     text = " ".join(text.split())
     if text.isascii():
         return text
@@ -284,6 +312,43 @@ def _encode(text: str) -> str:
 
 def body_entity(msg: MapiMessage) -> bytes:
     """The MIME entity (its Content-* headers and body) for an ordinary message."""
+    root = body_message(msg)
+    attach_all(root, msg)
+    stable_boundaries(root)
+    return root.as_bytes(policy=email.policy.SMTP)
+
+
+def stable_boundaries(root: EmailMessage) -> None:
+    """Multipart boundaries made from the content instead of at random, so the same item
+    gives the same bytes on every run (the resume journal knows a message by its bytes)."""
+    parts = list(root.walk())
+    digest = hashlib.sha256()
+    for part in parts:
+        if not part.is_multipart():  # the encoded body as stored: no second serialisation
+            payload = part.get_payload()
+            if isinstance(payload, str):
+                digest.update(payload.encode("utf-8", "surrogateescape"))
+            elif isinstance(payload, bytes):
+                digest.update(payload)
+    tag = digest.hexdigest()[:32]
+    multiparts = (p for p in parts if p.get_content_maintype() == "multipart")
+    for number, part in enumerate(multiparts):
+        part.set_boundary(f"=_{tag}_{number}")
+
+
+def has_body(msg: MapiMessage) -> bool:
+    return bool(msg.text(PR_BODY).strip() or _html(msg).strip()
+                or isinstance(msg.props.get(PR_RTF_COMPRESSED), bytes))
+
+
+def attach_all(root: EmailMessage, msg: MapiMessage) -> None:
+    """Every attachment of ``msg`` into ``root`` (by value; embedded messages as mail)."""
+    for position, att in enumerate(msg.attachments, start=1):
+        _attach(root, att, position)
+
+
+def body_message(msg: MapiMessage) -> EmailMessage:
+    """The body alone: text and/or HTML (alternatives), an RTF body's text and ``.rtf``."""
     root = EmailMessage(policy=email.policy.SMTP)
     text = msg.text(PR_BODY)
     html = _html(msg)
@@ -309,10 +374,7 @@ def body_entity(msg: MapiMessage) -> bytes:
     if rtf_extra is not None:
         root.add_attachment(rtf_extra, maintype="application", subtype="rtf",
                             filename="message.rtf")
-    for position, att in enumerate(msg.attachments, start=1):
-        _attach(root, att, position)
-    data = root.as_bytes(policy=email.policy.SMTP)
-    return data
+    return root
 
 
 def _html(msg: MapiMessage) -> str:

@@ -3,8 +3,10 @@
 ``olefile`` is the long-standing pure-Python reader of compound files (used by
 oletools, extract-msg and Pillow's FlashPix support), small and without
 native code, so it ships in the frozen executable unchanged.  This module
-turns the compound file's property streams into a :class:`MapiMessage`;
-:mod:`smime_archiver.mailbox.mapi` rebuilds the RFC 5322 message.
+turns the compound file's property streams into a :class:`MapiMessage`, with the
+named properties resolved through the file's ``__nameid_version1.0`` map;
+:func:`smime_archiver.mailbox.items.convert` makes the RFC 5322 message (mail, or a
+calendar item, contact ... as what it is, the same as in a ``.pst``).
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from typing import Any
 import olefile
 
 from smime_archiver.i18n import _
-from smime_archiver.mailbox import mapi
+from smime_archiver.mailbox import mapi, namedprops
 from smime_archiver.mailbox.mapi import MapiAttachment, MapiMessage
-from smime_archiver.model import RawMail, SourceProblem
+from smime_archiver.mailbox.namedprops import NamedKey
+from smime_archiver.model import RawMail, SkippedItem, SourceProblem
 
 log = logging.getLogger(__name__)
 
@@ -29,18 +32,24 @@ SUBSTG = "__substg1.0_"
 RECIP = "__recip_version1.0_#"
 ATTACH = "__attach_version1.0_#"
 EMBEDDED = "__substg1.0_3701000D"
+NAMEID = "__nameid_version1.0"
 MAX_DEPTH = 10
+MAX_VALUES = 10_000  # values of one multi-valued property read, at most
 
 PT_SHORT, PT_LONG, PT_DOUBLE, PT_BOOLEAN, PT_I8, PT_SYSTIME = 0x2, 0x3, 0x5, 0xB, 0x14, 0x40
 PT_STRING8, PT_UNICODE, PT_BINARY, PT_OBJECT = 0x1E, 0x1F, 0x102, 0xD
+PT_MV = 0x1000
 
 
 class MsgError(Exception):
     """The compound file is not an Outlook message, or a damaged one."""
 
 
-def read_msg_file(path: str, *, claimed: bool) -> Iterator[RawMail | SourceProblem]:
+def read_msg_file(path: str, *, claimed: bool
+                  ) -> Iterator[RawMail | SourceProblem | SkippedItem]:
     """Yield the message of the ``.msg`` file at ``path`` (or why it cannot be read)."""
+    from smime_archiver.mailbox import items  # items builds on mapi, as this module does
+
     try:
         ole = olefile.OleFileIO(path)
     except OSError as e:
@@ -64,15 +73,29 @@ def read_msg_file(path: str, *, claimed: bool) -> Iterator[RawMail | SourceProbl
                 log.debug("compound file without message properties left alone: %s", path)
             return
         try:
-            message = load_message(ole, [], header_size=32, depth=0)
-            data = mapi.build_mime(message)
+            message = load_message(ole, [], header_size=32, depth=0, names=name_map(ole))
+            if items.item_kind(message.message_class) == items.HIDDEN:
+                yield SkippedItem(path, "", message.message_class)
+                return
+            converted = items.convert(message)
         except Exception as e:
             log.debug("cannot rebuild %s", path, exc_info=True)
             yield SourceProblem(path, _(
                 "The Outlook message {file} is damaged and could not be read ({error}: "
                 "{reason}).").format(file=path, error=type(e).__name__, reason=e))
             return
-    yield RawMail(path, data)
+    yield RawMail(path, converted.data, note=converted.note, kind=converted.kind)
+
+
+def name_map(ole: olefile.OleFileIO) -> dict[int, NamedKey]:
+    """The file's named-property map (:mod:`.namedprops`); empty when there is none."""
+    streams = []
+    for tag in ("00020102", "00030102", "00040102"):
+        path = f"{NAMEID}/{SUBSTG}{tag}"
+        streams.append(ole.openstream(path).read()
+                       if ole.exists(path) and ole.get_type(path) == olefile.STGTY_STREAM
+                       else b"")
+    return namedprops.parse_name_map(*streams)
 
 
 def is_outlook_message(ole: olefile.OleFileIO) -> bool:
@@ -81,8 +104,11 @@ def is_outlook_message(ole: olefile.OleFileIO) -> bool:
 
 
 def load_message(ole: olefile.OleFileIO, base: list[str], *, header_size: int,
-                 depth: int) -> MapiMessage:
-    """The :class:`MapiMessage` in the storage ``base`` (``[]`` for the file's root)."""
+                 depth: int, names: dict[int, NamedKey] | None = None) -> MapiMessage:
+    """The :class:`MapiMessage` in the storage ``base`` (``[]`` for the file's root).
+
+    An embedded message's named properties use the map of the file's root.
+    """
     if depth > MAX_DEPTH:
         raise MsgError("embedded messages nested too deeply")
     entries = ole.listdir(streams=True, storages=True)
@@ -100,12 +126,14 @@ def load_message(ole: olefile.OleFileIO, base: list[str], *, header_size: int,
         aprops = read_props(ole, path, sub, 8)
         att = MapiAttachment(aprops)
         if EMBEDDED in sub and ole.get_type("/".join([*path, EMBEDDED])) == olefile.STGTY_STORAGE:
-            att.embedded = load_message(ole, [*path, EMBEDDED], header_size=24, depth=depth + 1)
+            att.embedded = load_message(ole, [*path, EMBEDDED], header_size=24, depth=depth + 1,
+                                        names=names)
         else:
             value = aprops.get(mapi.PR_ATTACH_DATA)
             att.data = value if isinstance(value, bytes) else None
         attachments.append(att)
-    return MapiMessage(props, recipients, attachments)
+    return MapiMessage(props, recipients, attachments,
+                       named=namedprops.resolve(props, names or {}))
 
 
 def _children(entries: list[list[str]], base: list[str]) -> list[str]:
@@ -137,14 +165,38 @@ def read_props(ole: olefile.OleFileIO, base: list[str], children: list[str],
         path = "/".join([*base, name])
         if ole.get_type(path) != olefile.STGTY_STREAM:
             continue
-        data = ole.openstream(path).read()
-        if ptype == PT_UNICODE:
-            props[pid] = data.decode("utf-16-le", errors="replace").rstrip("\x00")
-        elif ptype == PT_STRING8:
-            props[pid] = data.rstrip(b"\x00").decode(encoding, errors="replace")
-        elif ptype == PT_BINARY:
-            props[pid] = data
+        if ptype & PT_MV:
+            values = _multi_values(ole, base, name, children)
+            if ptype & ~PT_MV in (PT_UNICODE, PT_STRING8, PT_BINARY):
+                props[pid] = [_variable(ptype & ~PT_MV, v, encoding) for v in values]
+            continue
+        value = _variable(ptype, ole.openstream(path).read(), encoding)
+        if value is not None:
+            props[pid] = value
     return props
+
+
+def _variable(ptype: int, data: bytes, encoding: str) -> Any:
+    if ptype == PT_UNICODE:
+        return data.decode("utf-16-le", errors="replace").rstrip("\x00")
+    if ptype == PT_STRING8:
+        return data.rstrip(b"\x00").decode(encoding, errors="replace")
+    if ptype == PT_BINARY:
+        return data
+    return None
+
+
+def _multi_values(ole: olefile.OleFileIO, base: list[str], name: str,
+                  children: list[str]) -> list[bytes]:
+    """A multi-valued property of variable-size values: one stream per value, named
+    ``<property stream>-<index as 8 hex digits>`` (MS-OXMSG 2.1.4.1.3)."""
+    values = []
+    for index in range(MAX_VALUES):
+        value_name = f"{name}-{index:08X}"
+        if value_name not in children:
+            break
+        values.append(ole.openstream("/".join([*base, value_name])).read())
+    return values
 
 
 def _fixed_value(ptype: int, value: bytes) -> Any:

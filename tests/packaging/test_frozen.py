@@ -60,6 +60,9 @@ def test_one_folder_layout(frozen_app):
     assert list((internal / "resources" / "fonts").glob("LICENSE*"))
     assert (internal / "resources" / "translations" / "smime_archiver_da.po").is_file()
     assert list(internal.glob("reportlab/fonts/*"))  # ReportLab's own data
+    # the .pst reader and its licence (LGPL-3.0+)
+    assert list(internal.glob("pypff*"))
+    assert list(internal.glob("libpff_python-*.dist-info/licenses/COPYING.LESSER"))
 
 
 def test_version_is_quick(frozen_app):
@@ -147,3 +150,25 @@ def assert_good_pyside(probe_output: str) -> None:
     assert bundled["PySide6"] == PySide6.__version__
     assert bundled["shiboken6"] == bundled["PySide6"]
     assert bundled["Qt"] == ".".join(bundled["PySide6"].split(".")[:3])
+
+
+def test_frozen_app_reads_an_outlook_data_file(frozen_app, tmp_path):
+    """pypff is in the frozen app: a real .pst is read, its calendar item, contact and
+    distribution list archived as pages, its free/busy data skipped and counted."""
+    real = ROOT.parent / "shared" / "realmail"
+    out = tmp_path / "out"
+    env = _env()
+    env["SMIME_ARCHIVER_PASSWORD"] = "smime1"
+    proc = subprocess.run([_exe(frozen_app, "smime-archiver"), "export", "--key",
+                           str(real / "outlook-hmailserver/certs/smime-1-secret.pfx"),
+                           "--out", str(out), str(real / "pst/java-libpst-dist-list.pst")],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert sorted(m["kind"] for m in report["messages"]) == ["appointment", "contact",
+                                                            "distribution_list"]
+    assert report["summary"]["hidden_items_skipped"]["total"] == 1
+    appt = next(m for m in report["messages"] if m["kind"] == "appointment")
+    text = subprocess.run(["pdftotext", str(out / appt["pdf"]), "-"], capture_output=True,
+                          check=True).stdout.decode()
+    assert "Test appointment" in text and "(UTC-07:00)" in text

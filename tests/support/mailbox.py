@@ -14,6 +14,7 @@ import datetime as dt
 import itertools
 import re
 import struct
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -192,8 +193,48 @@ def _dir_entry(e: _Entry) -> bytes:
 
 # --- Outlook .msg (MS-OXMSG) ---------------------------------------------------------------
 
-PT_LONG, PT_BOOLEAN, PT_SYSTIME = 0x3, 0xB, 0x40
+PT_LONG, PT_DOUBLE, PT_BOOLEAN, PT_SYSTIME = 0x3, 0x5, 0xB, 0x40
 PT_STRING8, PT_UNICODE, PT_BINARY = 0x1E, 0x1F, 0x102
+PT_MV_UNICODE, PT_MV_BINARY = 0x101F, 0x1102
+PS_MAPI = "00020328-0000-0000-C000-000000000046"
+PS_PUBLIC_STRINGS = "00020329-0000-0000-C000-000000000046"
+
+
+class NameMap:
+    """A file's named-property map as Outlook writes it (MS-PST 2.4.7, MS-OXMSG 2.2.3):
+    ``id(guid, key)`` hands out 0x8000, 0x8001 ... in first-use order, like a real file."""
+
+    def __init__(self, *filler: tuple[str, int | str]):
+        self.keys: list[tuple[str, int | str]] = []
+        for guid, key in filler:  # names used before, so the ids differ from file to file
+            self.id(guid, key)
+
+    def id(self, guid: str, key: int | str) -> int:
+        if (guid.upper(), key) not in self.keys:
+            self.keys.append((guid.upper(), key))
+        return 0x8000 + self.keys.index((guid.upper(), key))
+
+    def streams(self) -> tuple[bytes, bytes, bytes]:
+        """The GUID, entry and string streams."""
+        guids: list[str] = []
+        entries, strings = bytearray(), bytearray()
+        for index, (guid, key) in enumerate(self.keys):
+            if guid == PS_MAPI:
+                number = 1
+            elif guid == PS_PUBLIC_STRINGS:
+                number = 2
+            else:
+                if guid not in guids:
+                    guids.append(guid)
+                number = 3 + guids.index(guid)
+            if isinstance(key, str):
+                raw = key.encode("utf-16-le")
+                entries += struct.pack("<IHH", len(strings), number << 1 | 1, index)
+                strings += struct.pack("<I", len(raw)) + raw
+                strings += b"\x00" * (-len(strings) % 4)
+            else:
+                entries += struct.pack("<IHH", key, number << 1, index)
+        return (b"".join(uuid.UUID(g).bytes_le for g in guids), bytes(entries), bytes(strings))
 
 
 @dataclass
@@ -208,6 +249,7 @@ class Msg:
     props: dict[int, Any]
     recipients: list[dict[int, Any]] = field(default_factory=list)
     attachments: list[Att] = field(default_factory=list)
+    names: NameMap | None = None  # the named properties' map (ids in props come from it)
 
 
 def filetime_of(when: dt.datetime) -> int:
@@ -222,6 +264,10 @@ def _typed(value: Any) -> tuple[int, Any]:
         return PT_BOOLEAN, value
     if isinstance(value, int):
         return PT_LONG, value
+    if isinstance(value, float):
+        return PT_DOUBLE, value
+    if isinstance(value, list):
+        return (PT_MV_BINARY if value and isinstance(value[0], bytes) else PT_MV_UNICODE), value
     if isinstance(value, str):
         return PT_UNICODE, value
     if isinstance(value, bytes):
@@ -243,8 +289,21 @@ def _prop_storage(props: dict[int, Any], header: bytes) -> dict[str, Any]:
             out[f"__substg1.0_{pid:04X}{ptype:04X}"] = data
             extra = 2 if ptype == PT_UNICODE else (1 if ptype == PT_STRING8 else 0)
             entries.append(tag + struct.pack("<IIi", 6, len(data) + extra, 0))
+        elif ptype in (PT_MV_UNICODE, PT_MV_BINARY):
+            # a length stream, and one stream per value named <stream>-<index> (2.1.4.1.3)
+            values = [x.encode("utf-16-le") + b"\x00\x00" if ptype == PT_MV_UNICODE else x
+                      for x in v]
+            stream = f"__substg1.0_{pid:04X}{ptype:04X}"
+            lengths = b"".join(struct.pack("<II", len(x), 0) if ptype == PT_MV_BINARY
+                               else struct.pack("<I", len(x)) for x in values)
+            out[stream] = lengths
+            for i, x in enumerate(values):
+                out[f"{stream}-{i:08X}"] = x
+            entries.append(tag + struct.pack("<IIi", 6, len(lengths), 0))
         elif ptype == PT_SYSTIME:
             entries.append(tag + struct.pack("<IQ", 6, filetime_of(v)))
+        elif ptype == PT_DOUBLE:
+            entries.append(tag + struct.pack("<Id", 6, v))
         else:
             entries.append(tag + struct.pack("<IiI", 6, int(v), 0))
     out["__properties_version1.0"] = header + b"".join(entries)
@@ -257,9 +316,10 @@ def msg_tree(msg: Msg, *, embedded: bool = False) -> dict[str, Any]:
     header = b"\x00" * 8 + counts + (b"" if embedded else b"\x00" * 8)
     tree = _prop_storage(msg.props, header)
     if not embedded:
-        tree["__nameid_version1.0"] = {"__substg1.0_00020102": b"",
-                                       "__substg1.0_00030102": b"",
-                                       "__substg1.0_00040102": b""}
+        guids, entries, strings = msg.names.streams() if msg.names else (b"", b"", b"")
+        tree["__nameid_version1.0"] = {"__substg1.0_00020102": guids,
+                                       "__substg1.0_00030102": entries,
+                                       "__substg1.0_00040102": strings}
     for i, r in enumerate(msg.recipients):
         tree[f"__recip_version1.0_#{i:08X}"] = _prop_storage(r, b"\x00" * 8)
     for i, a in enumerate(msg.attachments):
@@ -343,6 +403,16 @@ def record_set(props: dict[int, Any]) -> FakeRecordSet:
             data = struct.pack("<Q", filetime_of(v))
         elif ptype == PT_BOOLEAN:
             data = bytes([1 if v else 0])
+        elif ptype == PT_DOUBLE:
+            data = struct.pack("<d", v)
+        elif ptype in (PT_MV_UNICODE, PT_MV_BINARY):
+            # MS-PST 2.3.3.4.2: a count, an offset per value, the values
+            values = [x.encode("utf-16-le") if ptype == PT_MV_UNICODE else x for x in v]
+            offsets, pos = [], 4 + 4 * len(values)
+            for x in values:
+                offsets.append(pos)
+                pos += len(x)
+            data = struct.pack(f"<I{len(values)}I", len(values), *offsets) + b"".join(values)
         else:
             data = struct.pack("<i", v)
         entries.append(FakeEntry(pid, ptype, data))
@@ -439,13 +509,33 @@ class FakeFolder:
         return self.folders[i]
 
 
+class FakeItem(_WithRecords):
+    """What pypff hands over for an item type it does not know (``pypff.item``): record
+    sets and nothing else: no attachments, recipients or transport headers."""
+
+    def __init__(self, props: dict[int, Any]):
+        self.record_sets = [record_set(props)]
+
+    def get_identifier(self) -> int:
+        return 0x200024
+
+
 class FakePst:
-    def __init__(self, root: FakeFolder):
+    def __init__(self, root: FakeFolder, names: NameMap | None = None):
         self.root = root
+        self.names = names
         self.closed = False
 
     def get_root_folder(self) -> FakeFolder:
         return self.root
+
+    def get_name_to_id_map(self) -> _WithRecords | None:
+        if self.names is None:
+            return None
+        holder = _WithRecords()
+        guids, entries, strings = self.names.streams()
+        holder.record_sets = [record_set({0x0002: guids, 0x0003: entries, 0x0004: strings})]
+        return holder
 
     def close(self) -> None:
         self.closed = True

@@ -101,13 +101,13 @@ def test_real_pypff_reports_a_damaged_pst(tmp_path):
     assert "cannot be opened" in problem.detail and "scanpst" in problem.detail
 
 
-def test_missing_extra_says_how_to_install(tmp_path, monkeypatch):
+def test_a_broken_install_without_pypff_says_how_to_repair(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "pypff", None)  # import pypff -> ImportError
     path = tmp_path / "archive.pst"
     path.write_bytes(b"!BDN" + b"\x00" * 600)
     [problem] = list(iter_messages([path]))
     assert isinstance(problem, SourceProblem)
-    assert 'pip install "smime-archiver[pst]"' in problem.detail
+    assert "pip install libpff-python" in problem.detail
 
 
 def test_open_failure_of_other_kinds_is_reported(tmp_path):
