@@ -1,8 +1,9 @@
 """CMS ContentInfo loading and EnvelopedData / AuthEnvelopedData decryption.
 
 :func:`load_content_info` accepts DER, BER (indefinite lengths and chunked
-OCTET STRINGs, as NSS, Thunderbird, Outlook and gpgsm write them), PEM and bare
-base64, and parses everything it can reach so that damage surfaces there.
+OCTET STRINGs, as NSS, Thunderbird, Outlook and gpgsm write them), PEM, gpgsm's
+armour and bare base64, and parses everything it can reach so that damage
+surfaces there.
 :func:`decrypt_enveloped` tries every key that could open a recipient, exact
 matches first, and accepts a result only when nothing says it is wrong: the
 CEK fits the cipher, the CBC padding is strict or the authentication tag
@@ -22,6 +23,7 @@ from asn1crypto import cms, core, x509
 
 from smime_archiver.crypto import ciphers, der
 from smime_archiver.crypto.algorithms import CONTENT_TYPES, split_algorithm
+from smime_archiver.crypto.armour import find_armour
 from smime_archiver.crypto.keystore import KeyStore
 from smime_archiver.crypto.plausible import (
     SAMPLE_SIZE,
@@ -137,8 +139,11 @@ def _binary_form(data: bytes) -> bytes:
     if data[:1] == b"\x30":
         return data
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    armour = find_armour(stripped)
+    if armour is not None:  # PEM or gpgsm's armour, header lines skipped
+        return _decode_base64(armour.text)
     pem = _PEM_BEGIN.search(stripped[:4096])
-    if pem is not None:
+    if pem is not None:  # some other label (or text before it): read the block anyway
         body = stripped[pem.end() :]
         end = _PEM_END.search(body)
         body = body[: end.start()] if end else body
@@ -219,6 +224,8 @@ def looks_like_cms(data: bytes) -> bool:
     if looks_like_content_info(head[:64]):
         return True
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if find_armour(stripped) is not None:
+        return True
     pem = _PEM_BEGIN.match(stripped)
     if pem is not None:
         label = pem.group(1).upper()
