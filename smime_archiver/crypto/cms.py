@@ -192,6 +192,8 @@ def _parse_fully(value: Any, depth: int) -> None:
             _parse_fully(child, depth + 1)
     elif isinstance(value, (core.Any, core.Void)):
         return
+    elif isinstance(value, (core.OctetString, core.ParsableOctetString)) and value.method:
+        der.octets(value)  # BER chunks, joined in one pass (asn1crypto's join is quadratic)
     else:
         value.native  # noqa: B018 - decodes primitives and joins BER chunks
 
@@ -405,7 +407,7 @@ def _content(envelope: Any, auth: bool) -> tuple[ciphers.ContentCipher, bytes, b
         eci = envelope["auth_encrypted_content_info" if auth else "encrypted_content_info"]
         oid, params = split_algorithm(eci["content_encryption_algorithm"])
         encrypted = eci["encrypted_content"]
-        ciphertext = None if isinstance(encrypted, core.Void) else (encrypted.native or b"")
+        ciphertext = None if isinstance(encrypted, core.Void) else der.octets(encrypted)
         tag = envelope["mac"].native if auth else b""
         aad = _auth_attributes_der(envelope["auth_attrs"]) if auth else b""
     except _ASN1_ERRORS as e:

@@ -204,6 +204,57 @@ def without_explicit_tags(value: Any) -> bytes:
     return encoded
 
 
+def octets(value: Any) -> bytes:
+    """The value of a parsed OCTET STRING, its BER chunks joined in one pass.
+
+    asn1crypto joins chunks by repeated concatenation, which takes time in the
+    square of the size (ten seconds for a 27 MB Outlook or NSS message); this reads
+    the chunks from the bytes as read.  Tags (implicit or explicit) are the
+    caller's business; chunks must be OCTET STRINGs.  Raises :class:`DerError`.
+    """
+    if value.contents is None:
+        return b""
+    if not value.method:  # primitive: the contents are the value
+        return bytes(value.contents)
+    encoded = without_explicit_tags(value)
+    parts: list[bytes] = []
+    end = _chunks(encoded, 0, parts, 0, outer=True)
+    if end != len(encoded):
+        raise DerError("bytes after the chunks")
+    return b"".join(parts)
+
+
+def _chunks(data: bytes, pos: int, parts: list[bytes], depth: int, *, outer: bool) -> int:
+    if depth > MAX_DEPTH:
+        raise DerError("nested too deeply")
+    head = read_header(data, pos)
+    if not outer and head.tag not in (0x04, 0x24):
+        raise DerError("a chunk of an OCTET STRING is not an OCTET STRING")
+    pos += head.header_length
+    if not head.constructed:
+        assert head.length is not None
+        end = pos + head.length
+        if end > len(data):
+            raise DerError("truncated element")
+        parts.append(data[pos:end])
+        return end
+    if head.length is None:
+        while True:
+            if pos + 2 > len(data):
+                raise DerError("truncated element: no end-of-contents octets")
+            if data[pos] == 0 and data[pos + 1] == 0:
+                return pos + 2
+            pos = _chunks(data, pos, parts, depth + 1, outer=False)
+    end = pos + head.length
+    if end > len(data):
+        raise DerError("truncated element")
+    while pos < end:
+        pos = _chunks(data, pos, parts, depth + 1, outer=False)
+    if pos != end:
+        raise DerError("children overrun their parent")
+    return end
+
+
 # Universal string types whose constructed (chunked) BER form DER writes as one primitive.
 _STRING_TAGS = frozenset({0x04, 0x0C, 0x12, 0x13, 0x14, 0x15, 0x16, 0x19, 0x1A, 0x1B, 0x1C,
                           0x1E})

@@ -25,7 +25,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 
-from smime_archiver.crypto.der import as_parsed, to_der
+from smime_archiver.crypto.der import as_parsed, octets, to_der
 from smime_archiver.crypto.names import format_name, same_name
 from smime_archiver.crypto.rawmime import canonicalize_crlf
 from smime_archiver.errors import MalformedMessageError
@@ -153,10 +153,8 @@ def encapsulated_content(ci: acms.ContentInfo) -> bytes | None:
     content = encap["content"]
     if isinstance(content, core.Void) or content.contents is None:
         return None
-    if isinstance(content, core.ParsableOctetString):
-        return content.__bytes__()
-    if isinstance(content, core.OctetString):
-        return content.native
+    if isinstance(content, (core.ParsableOctetString, core.OctetString)):
+        return octets(content)  # BER chunks joined in one pass
     if isinstance(content, core.Any):
         try:
             parsed = content.parse(core.OctetString)

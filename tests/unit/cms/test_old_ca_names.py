@@ -252,3 +252,29 @@ def test_element_span_measures_what_was_read():
     for cut in range(1, len(nested)):
         with pytest.raises(der.DerError):
             der.element_span(nested[:cut])
+
+
+def test_octets_joins_ber_chunks_as_read(old):
+    ber = old["messages"]["NSS cmsutil BER"]
+    encrypted = acms.ContentInfo.load(ber)["content"]["encrypted_content_info"][
+        "encrypted_content"]
+    assert encrypted.method == 1  # chunked
+    assert der.octets(encrypted) == acms.ContentInfo.load(ber)["content"][
+        "encrypted_content_info"]["encrypted_content"].native
+    nested = acms.ContentInfo.load(
+        b"\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01\xa0\x80"  # id-data, [0]
+        b"\x24\x80\x04\x02ab\x24\x80\x04\x01c\x00\x00\x04\x00\x00\x00"  # chunks, one nested
+        b"\x00\x00\x00\x00")
+    assert der.octets(nested["content"]) == b"abc"
+
+
+def test_a_damaged_chunk_is_garbled_not_joined(old):
+    ber = old["messages"]["openssl BER (-stream)"]
+    encrypted = acms.ContentInfo.load(ber)["content"]["encrypted_content_info"][
+        "encrypted_content"]
+    raw = der.as_parsed(encrypted)
+    assert raw[:3] == b"\xa0\x80\x04"  # [0], indefinite, then the first chunk's tag
+    damaged = ber.replace(raw, raw[:2] + b"\x05" + raw[3:])  # a NULL-typed chunk
+    assert damaged != ber
+    with pytest.raises(MalformedMessageError, match="garbled"):
+        load_content_info(damaged)
