@@ -13,6 +13,8 @@ from typing import ClassVar
 
 from asn1crypto.core import Any, Asn1Value, ObjectIdentifier, Sequence, Void
 
+from smime_archiver.crypto.der import as_parsed
+
 # --- content-encryption algorithms ---------------------------------------------------------
 
 
@@ -218,15 +220,15 @@ def split_algorithm(value: Asn1Value | bytes) -> tuple[str, bytes | None]:
     Absent parameters and an explicit NULL both give ``None``.  Raises
     ``ValueError`` when the bytes do not form an AlgorithmIdentifier.
     """
-    raw = AnyAlgorithm.load(value if isinstance(value, bytes) else value.dump())
+    raw = AnyAlgorithm.load(value if isinstance(value, bytes) else as_parsed(value))
     oid = raw["algorithm"].dotted
     params = raw["parameters"]
     if isinstance(params, Void) or params.contents is None:
         return oid, None
-    der = params.dump()
-    if der == b"\x05\x00":
+    encoded = as_parsed(params)
+    if encoded == b"\x05\x00":
         return oid, None
-    return oid, der
+    return oid, encoded
 
 
 _CIPHERS = {

@@ -1,8 +1,9 @@
 """CMS ContentInfo loading and EnvelopedData / AuthEnvelopedData decryption.
 
 :func:`load_content_info` accepts DER, BER (indefinite lengths and chunked
-OCTET STRINGs, as NSS and Thunderbird write them), PEM and bare base64, and
-parses everything it can reach so that damage surfaces there.
+OCTET STRINGs, as NSS, Thunderbird, Outlook and gpgsm write them), PEM, gpgsm's
+armour and bare base64, and parses everything it can reach so that damage
+surfaces there.
 :func:`decrypt_enveloped` tries every key that could open a recipient, exact
 matches first, and accepts a result only when nothing says it is wrong: the
 CEK fits the cipher, the CBC padding is strict or the authentication tag
@@ -20,8 +21,9 @@ from typing import Any
 
 from asn1crypto import cms, core, x509
 
-from smime_archiver.crypto import ciphers
+from smime_archiver.crypto import ciphers, der
 from smime_archiver.crypto.algorithms import CONTENT_TYPES, split_algorithm
+from smime_archiver.crypto.armour import find_armour
 from smime_archiver.crypto.keystore import KeyStore
 from smime_archiver.crypto.plausible import (
     SAMPLE_SIZE,
@@ -61,8 +63,7 @@ _SHALLOW_FIELDS = frozenset(
     }
 )
 _MAX_DEPTH = 100
-_sound_names: set[bytes] = set()  # names (DER) already parsed to the end without damage
-_MAX_SOUND_NAMES = 1000
+_MAX_NAME_PARTS = 1000  # relative names in a name, attributes in one: real names have a few
 # Plaintext judged before a whole large content is decrypted: more than plausible_plaintext
 # samples (so it knows the text goes on), whole blocks of 8 and 16 bytes.
 _PREFIX = SAMPLE_SIZE + 64
@@ -77,15 +78,20 @@ def load_content_info(data: bytes) -> cms.ContentInfo:
     Raises :class:`MalformedMessageError` for truncated, garbled or non-CMS data.
     Bytes after a complete ContentInfo are ignored (and logged) when the
     ContentInfo itself is intact, as some tools pad files with NULs or newlines.
+    Its length is measured on the bytes read (:func:`der.element_span`), never by
+    re-encoding what was parsed.
     """
-    der = _binary_form(data)
+    binary = _binary_form(data)
     try:
-        ci = cms.ContentInfo.load(der)
-        consumed = len(ci.dump())
+        ci = cms.ContentInfo.load(binary)
         content_type = ci["content_type"].dotted
     except _ASN1_ERRORS as e:
         raise _garbled(e) from e
-    trailing = der[consumed:]
+    try:
+        consumed = der.element_span(binary)
+    except der.DerError as e:
+        raise _garbled(e, truncated="truncated" in str(e)) from e
+    trailing = binary[consumed:]
     if trailing.strip(b"\x00\r\n\t "):
         log.warning("ignoring %d bytes after the end of the CMS structure", len(trailing))
     if content_type not in CONTENT_TYPES:
@@ -109,10 +115,9 @@ def load_content_info(data: bytes) -> cms.ContentInfo:
     return ci
 
 
-def _garbled(error: BaseException) -> MalformedMessageError:
+def _garbled(error: BaseException, *, truncated: bool = False) -> MalformedMessageError:
     log.info("CMS parse error: %s", error)
-    text = str(error)
-    if "Insufficient data" in text:
+    if truncated or "Insufficient data" in str(error):
         return MalformedMessageError(
             _(
                 "The encrypted or signed part of the message is truncated: it ends before the "
@@ -134,8 +139,11 @@ def _binary_form(data: bytes) -> bytes:
     if data[:1] == b"\x30":
         return data
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    armour = find_armour(stripped)
+    if armour is not None:  # PEM or gpgsm's armour, header lines skipped
+        return _decode_base64(armour.text)
     pem = _PEM_BEGIN.search(stripped[:4096])
-    if pem is not None:
+    if pem is not None:  # some other label (or text before it): read the block anyway
         body = stripped[pem.end() :]
         end = _PEM_END.search(body)
         body = body[: end.start()] if end else body
@@ -167,12 +175,8 @@ def _parse_fully(value: Any, depth: int) -> None:
     """Touch every element so that asn1crypto's lazy parser reports damage now."""
     if depth > _MAX_DEPTH:
         raise ValueError("ASN.1 nesting too deep")
-    if isinstance(value, x509.Name):  # the same few issuers in message after message
-        der = value.dump()
-        if der not in _sound_names:
-            _parse_fully(value.chosen, depth + 1)
-            if len(_sound_names) < _MAX_SOUND_NAMES:
-                _sound_names.add(der)
+    if isinstance(value, x509.Name):
+        _check_name(der.as_parsed(value))
     elif isinstance(value, core.Choice):
         _parse_fully(value.chosen, depth + 1)
     elif isinstance(value, core.Sequence):  # includes Set
@@ -188,8 +192,32 @@ def _parse_fully(value: Any, depth: int) -> None:
             _parse_fully(child, depth + 1)
     elif isinstance(value, (core.Any, core.Void)):
         return
+    elif isinstance(value, (core.OctetString, core.ParsableOctetString)) and value.method:
+        der.octets(value)  # BER chunks, joined in one pass (asn1crypto's join is quadratic)
     else:
         value.native  # noqa: B018 - decodes primitives and joins BER chunks
+
+
+def _check_name(encoded: bytes) -> None:
+    """A distinguished name must have its shape; its strings are not decoded here.
+
+    ``SEQUENCE OF SET OF SEQUENCE {type OID, value}``, every length right.  Names
+    are only shown and compared, and an old CA's name may hold a string that
+    asn1crypto cannot decode (a T61String with bytes Windows-1252 lacks, a string
+    type the standard does not allow there): that is no damage to the message.
+    """
+    try:
+        if der.element_end(encoded) != len(encoded) or encoded[0] != 0x30:
+            raise der.DerError("not one SEQUENCE")
+        for rdn_head, rdn_pos in der.children(encoded, 0, limit=_MAX_NAME_PARTS):
+            if rdn_head.tag != 0x31:
+                raise der.DerError("a relative distinguished name is not a SET")
+            for atv_head, atv_pos in der.children(encoded, rdn_pos, limit=_MAX_NAME_PARTS):
+                parts = der.children(encoded, atv_pos, limit=3)
+                if atv_head.tag != 0x30 or len(parts) != 2 or parts[0][0].tag != 0x06:
+                    raise der.DerError("an attribute is not {type, value}")
+    except (der.DerError, IndexError) as e:
+        raise ValueError(f"damaged distinguished name: {e}") from e
 
 
 def looks_like_cms(data: bytes) -> bool:
@@ -198,6 +226,8 @@ def looks_like_cms(data: bytes) -> bool:
     if looks_like_content_info(head[:64]):
         return True
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if find_armour(stripped) is not None:
+        return True
     pem = _PEM_BEGIN.match(stripped)
     if pem is not None:
         label = pem.group(1).upper()
@@ -377,7 +407,7 @@ def _content(envelope: Any, auth: bool) -> tuple[ciphers.ContentCipher, bytes, b
         eci = envelope["auth_encrypted_content_info" if auth else "encrypted_content_info"]
         oid, params = split_algorithm(eci["content_encryption_algorithm"])
         encrypted = eci["encrypted_content"]
-        ciphertext = None if isinstance(encrypted, core.Void) else (encrypted.native or b"")
+        ciphertext = None if isinstance(encrypted, core.Void) else der.octets(encrypted)
         tag = envelope["mac"].native if auth else b""
         aad = _auth_attributes_der(envelope["auth_attrs"]) if auth else b""
     except _ASN1_ERRORS as e:

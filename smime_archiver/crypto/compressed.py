@@ -12,6 +12,7 @@ import zlib
 
 from asn1crypto import cms as acms
 
+from smime_archiver.crypto.der import octets
 from smime_archiver.errors import (
     LimitExceededError,
     MalformedMessageError,
@@ -44,8 +45,8 @@ def decompress_compressed(
         oid = algorithm.dotted
         encap = cd["encap_content_info"]
         content = encap["content"]
-        data = None if content.contents is None else content.__bytes__()
-    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        data = None if content.contents is None else octets(content)
+    except (ValueError, TypeError, KeyError, AttributeError) as e:  # DerError is a ValueError
         raise MalformedMessageError(
             _("The compressed part is damaged: its CompressedData structure cannot be read.")
         ) from e

@@ -7,8 +7,8 @@ import warnings
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed448, ed25519, rsa, x448, x25519
 
+from smime_archiver.crypto.certs import certificate_facts
 from smime_archiver.crypto.keystore import sha1_key_identifier
-from smime_archiver.crypto.names import format_name
 from smime_archiver.model import KeyDescription, PrivateKeyEntry
 
 
@@ -40,28 +40,7 @@ def _is_dh(key: object) -> bool:
         return isinstance(key, (dh.DHPrivateKey, dh.DHPublicKey))
 
 
-def _email(cert: x509.Certificate) -> str | None:
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        emails = san.get_values_for_type(x509.RFC822Name)
-        if emails:
-            return emails[0]
-    except (x509.ExtensionNotFound, ValueError):
-        pass
-    try:
-        attrs = cert.subject.get_attributes_for_oid(x509.NameOID.EMAIL_ADDRESS)
-    except ValueError:
-        return None
-    return str(attrs[0].value) if attrs else None
-
-
-def _ski(cert: x509.Certificate | None, key: object) -> str | None:
-    if cert is not None:
-        try:
-            ext = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
-            return ext.value.digest.hex()
-        except (x509.ExtensionNotFound, ValueError):
-            pass
+def _own_ski(key: object) -> str | None:
     try:
         # RFC 5280 method 1 is what a sender computes when the certificate has no extension.
         return sha1_key_identifier(key.public_key()).hex()  # type: ignore[attr-defined]
@@ -75,26 +54,32 @@ def describe_key(
     source: str,
     friendly_name: str | None = None,
 ) -> KeyDescription:
+    """What a user reads about a key; the certificate's side is read by asn1crypto.
+
+    ``certificate`` must have passed :func:`certificate_facts` (key files leave
+    out certificates whose names or dates are damaged).
+    """
     key_type, key_size = key_type_and_size(private_key)
     if certificate is None:
         return KeyDescription(
             source=source,
             key_type=key_type,
             key_size=key_size,
-            ski=_ski(None, private_key),
+            ski=_own_ski(private_key),
             friendly_name=friendly_name,
         )
+    facts = certificate_facts(certificate)
     return KeyDescription(
         source=source,
         key_type=key_type,
         key_size=key_size,
-        subject=format_name(certificate.subject),
-        issuer=format_name(certificate.issuer),
-        serial=certificate.serial_number,
-        not_before=certificate.not_valid_before_utc,
-        not_after=certificate.not_valid_after_utc,
-        ski=_ski(certificate, private_key),
-        email=_email(certificate),
+        subject=facts.subject,
+        issuer=facts.issuer,
+        serial=facts.serial,
+        not_before=facts.not_before,
+        not_after=facts.not_after,
+        ski=facts.ski.hex() if facts.ski else _own_ski(private_key),
+        email=facts.email,
         friendly_name=friendly_name,
     )
 

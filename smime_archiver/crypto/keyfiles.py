@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.hazmat.primitives.serialization import pkcs12 as crypto_pkcs12
 
 from smime_archiver.crypto import der, keyerrors, keytext, privkeys
+from smime_archiver.crypto.certs import SERIAL_WARNING, certificate_facts, load_der_certificate
 from smime_archiver.crypto.describe import key_type_and_size, make_entry
 from smime_archiver.crypto.keystore import KeyStore, key_kind
 from smime_archiver.crypto.passwords import PasswordFeed, PasswordSource
@@ -72,10 +73,9 @@ class _Material:
             self.keys.append((key, name))
 
     def add_cert(self, cert: x509.Certificate, name: str | bytes | None = None) -> None:
-        try:  # cryptography reads names and dates only when asked: ask now
-            cert.subject, cert.issuer, cert.serial_number  # noqa: B018
-            cert.not_valid_before_utc, cert.not_valid_after_utc  # noqa: B018
-        except (ValueError, TypeError):  # TypeError: e.g. a name attribute of the wrong type
+        try:  # names and dates as asn1crypto reads them (cryptography refuses Latin-1 T61)
+            certificate_facts(cert)
+        except (ValueError, TypeError):
             log.info("damaged certificate left out of %s", self.source)
             self.warnings.append(_(
                 "A certificate in {file} is damaged (its names or dates cannot be read); it "
@@ -325,8 +325,8 @@ def _read_der(data: bytes, source: str, feed: PasswordFeed, material: _Material)
 
 def _load_cert(data: bytes, source: str) -> x509.Certificate:
     try:
-        return x509.load_der_x509_certificate(data[: der.element_end(data)])
-    except (ValueError, x509.InvalidVersion, der.DerError) as e:  # InvalidVersion: no ValueError
+        return load_der_certificate(data[: der.element_end(data)])
+    except ValueError as e:  # der.DerError is one
         raise keyerrors.damaged(source, _("a certificate does not parse")) from e
 
 
@@ -454,8 +454,9 @@ def _ber_tolerated(source: str) -> Iterator[None]:
     """Swallow ``cryptography``'s "could not be parsed as DER, falling back to BER" warning.
 
     BER key files (NSS, old Windows, OpenSSL's unsorted SETs) are normal input
-    here, not something the user can act on; it is logged at debug level.
-    Other warnings are passed on unchanged.
+    here, not something the user can act on; it is logged at debug level, as is
+    the warning about a certificate with serial number 0.  Other warnings are
+    passed on unchanged.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -463,6 +464,8 @@ def _ber_tolerated(source: str) -> Iterator[None]:
     for warning in caught:
         if "could not be parsed as DER" in str(warning.message):
             log.debug("%s: BER encoding accepted", source)
+        elif SERIAL_WARNING in str(warning.message):
+            log.debug("%s: a certificate with serial number 0 (or negative)", source)
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename,
                                    warning.lineno)

@@ -7,6 +7,8 @@ from typing import Any
 
 from asn1crypto import x509 as ax509
 
+from smime_archiver.crypto import der
+
 # Short labels users know from certificate viewers; anything else by dotted OID.
 _LABELS = {
     "common_name": "CN",
@@ -35,9 +37,10 @@ def same_name(a: ax509.Name, b: ax509.Name) -> bool:
 
     Identical encodings are equal without that work (the usual case: a recipient names
     the issuer exactly as its certificate does); anything else is compared the RFC way,
-    and byte for byte when a value cannot be prepared.
+    and byte for byte when a value cannot be prepared.  Encodings are compared as
+    they were read, never re-encoded (a T61String with Latin-1 bytes cannot be).
     """
-    if a.dump() == b.dump():
+    if der.as_parsed(a) == der.as_parsed(b):
         return True
     try:
         return bool(a == b)
@@ -68,19 +71,47 @@ def format_name(name: Any) -> str:
     try:
         rdns = list(asn1.chosen)
     except ValueError:
-        return asn1.dump().hex()
+        return der.as_parsed(asn1).hex()
     for rdn in reversed(rdns):
         for atv in rdn:
-            key = atv["type"].native
-            label = _LABELS.get(key, atv["type"].dotted if key == atv["type"].dotted else key)
+            try:
+                key = atv["type"].native
+                label = _LABELS.get(key, atv["type"].dotted if key == atv["type"].dotted else key)
+            except ValueError:
+                label = "?"
             try:
                 value = atv["value"].native
-            except ValueError:
-                value = atv["value"].dump().hex()
+            except ValueError:  # a string asn1crypto cannot decode: its bytes as read
+                value = _value_text(atv)
             if isinstance(value, bytes):
                 value = value.hex()
             parts.append(f"{label}={value}")
     return ", ".join(parts)
+
+
+# How a string value that asn1crypto refuses is shown: as the bytes most likely meant.
+_FALLBACK_CODECS = {
+    0x0C: "utf-8",  # UTF8String with a bad byte
+    0x13: "latin-1",  # PrintableString with letters it should not hold
+    0x14: "latin-1",  # T61String: in practice Latin-1 (T.61 proper is nearly extinct)
+    0x16: "latin-1",  # IA5String
+    0x1A: "latin-1",  # VisibleString
+    0x1E: "utf-16-be",  # BMPString
+}
+
+
+def _value_text(atv: ax509.NameTypeAndValue) -> str | bytes:
+    """An attribute value that asn1crypto cannot decode, read from its bytes as read."""
+    encoded = der.as_parsed(atv)
+    try:
+        (_type_head, _type_pos), (head, pos) = der.children(encoded, 0, limit=2)
+        if head.constructed:
+            return encoded[pos : der.element_end(encoded, pos)]
+        value = der.primitive_value(encoded, pos)
+    except (der.DerError, ValueError):
+        return encoded
+    codec = _FALLBACK_CODECS.get(head.tag)
+    return value if codec is None else value.decode(codec, errors="replace")
 
 
 def common_name(name: Any) -> str | None:
@@ -88,8 +119,8 @@ def common_name(name: Any) -> str | None:
     asn1 = to_asn1_name(name)
     try:
         native = asn1.native
-    except ValueError:
-        return None
+    except ValueError:  # a value asn1crypto cannot decode: take the CN as format_name shows it
+        return short_name(format_name(asn1)) or None
     cn = native.get("common_name") if isinstance(native, dict) else None
     if isinstance(cn, list):
         cn = cn[0]

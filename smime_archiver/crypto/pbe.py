@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.ciphers import (
     modes,
 )
 
-from smime_archiver.crypto import rc2
+from smime_archiver.crypto import der, rc2
 from smime_archiver.errors import UnsupportedAlgorithmError
 from smime_archiver.i18n import _
 
@@ -289,7 +289,7 @@ def _params(algorithm: algos.EncryptionAlgorithm) -> bytes:
     value = algorithm["parameters"]
     if isinstance(value, core.Void):
         raise PBEError(_("the encryption parameters are missing"))
-    return value.dump()
+    return der.as_parsed(value)
 
 
 def plan(algorithm: algos.EncryptionAlgorithm) -> Plan:
@@ -340,7 +340,7 @@ def _plan_pbes2(algorithm: algos.EncryptionAlgorithm) -> Plan:
     stated = kdf["key_length"].native
     rc2_bits = 0
     if cipher == "rc2":
-        rc2_params = algos.Rc2Params.load(scheme["parameters"].dump())
+        rc2_params = algos.Rc2Params.load(der.as_parsed(scheme["parameters"]))
         iv = rc2_params["iv"].native
         try:
             rc2_bits = rc2.effective_bits_from_version(rc2_params["rc2_parameter_version"].native)

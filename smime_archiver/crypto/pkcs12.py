@@ -27,6 +27,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from smime_archiver.crypto import der, keyerrors, pbe
+from smime_archiver.crypto.certs import load_der_certificate
 from smime_archiver.crypto.passwords import (
     PasswordFeed,
     PasswordSource,
@@ -292,7 +293,7 @@ class Pkcs12File:
             bag_id = bag["bag_id"].dotted
             name, key_id = _attributes(bag)
             if bag_id == KEY_BAG:
-                self._add_key(bag["bag_value"].untag().dump(), name, key_id, out)
+                self._add_key(der.without_explicit_tags(bag["bag_value"]), name, key_id, out)
             elif bag_id == SHROUDED_KEY_BAG:
                 value = bag["bag_value"]
                 plain = self._search(value["encryption_algorithm"],
@@ -302,7 +303,8 @@ class Pkcs12File:
             elif bag_id == CERT_BAG:
                 self._add_cert(bag["bag_value"], name, key_id, out)
             elif bag_id == SAFE_CONTENTS_BAG:
-                self._read_bags(bag["bag_value"].untag().dump(), feed, unlock, out, depth + 1)
+                self._read_bags(der.without_explicit_tags(bag["bag_value"]), feed, unlock, out,
+                                depth + 1)
             else:
                 log.debug("%s: bag %s skipped", self.source, bag_id)
 
@@ -327,38 +329,47 @@ class Pkcs12File:
             return
         value = cert_bag["cert_value"]
         raw = bytes(value) if value.contents is not None else b""
-        try:
-            cert = x509.load_der_x509_certificate(raw)
-        except (ValueError, x509.InvalidVersion):  # InvalidVersion is no ValueError
-            try:  # a BER-encoded certificate: let asn1crypto re-encode it
-                from asn1crypto import x509 as ax509
-
-                cert = x509.load_der_x509_certificate(ax509.Certificate.load(raw).dump(force=True))
-            except (*_PARSE_ERRORS, ValueError, x509.InvalidVersion) as e:
-                log.info("%s: unreadable certificate skipped: %s", self.source, e)
-                out.warnings.append(_(
-                    "A certificate in {file} cannot be read and was skipped."
-                ).format(file=self.source))
-                return
+        try:  # DER, or BER converted byte by byte (never re-encoded from what was parsed)
+            cert = load_der_certificate(raw)
+        except ValueError as e:
+            log.info("%s: unreadable certificate skipped: %s", self.source, e)
+            out.warnings.append(_(
+                "A certificate in {file} cannot be read and was skipped."
+            ).format(file=self.source))
+            return
         out.certificates.append(P12Cert(cert, name, key_id))
 
 
 def load_private_key_info(pkcs8: bytes) -> object:
-    """A ``cryptography`` key from PrivateKeyInfo DER (BER is re-encoded first).
+    """A ``cryptography`` key from PrivateKeyInfo DER; BER is made DER first.
 
+    BER is converted byte by byte (:func:`der.to_der`: lengths and string
+    chunks); only if that does not do, asn1crypto re-encodes the parsed key
+    (which also makes integers minimal, as some old writers did not).
     Raises ``UnsupportedAlgorithm`` for key types ``cryptography`` lacks and
     ``ValueError`` for malformed keys.
     """
     try:
         return serialization.load_der_private_key(pkcs8, None)
     except ValueError as first:
-        try:
-            reencoded = keys.PrivateKeyInfo.load(pkcs8).dump(force=True)
-        except _PARSE_ERRORS:
-            raise first from None
-        if reencoded == pkcs8:
-            raise
-        return serialization.load_der_private_key(reencoded, None)
+        tried = {pkcs8}
+        for convert in (der.to_der, _reencoded_key):
+            try:
+                converted = convert(pkcs8)
+            except _PARSE_ERRORS:
+                continue
+            if converted in tried:
+                continue
+            tried.add(converted)
+            try:
+                return serialization.load_der_private_key(converted, None)
+            except ValueError:
+                continue
+        raise first
+
+
+def _reencoded_key(pkcs8: bytes) -> bytes:
+    return bytes(keys.PrivateKeyInfo.load(pkcs8).dump(force=True))
 
 
 def _key_algorithm(pkcs8: bytes) -> str:

@@ -45,7 +45,8 @@ from smime_archiver.crypto.algorithms import (
     ecdh_scheme_name,
     split_algorithm,
 )
-from smime_archiver.crypto.names import format_name
+from smime_archiver.crypto.der import as_parsed, to_der
+from smime_archiver.crypto.names import format_name, same_name
 from smime_archiver.errors import UnsupportedAlgorithmError
 from smime_archiver.i18n import _
 from smime_archiver.model import RecipientRef
@@ -243,7 +244,7 @@ def oaep_padding(params: bytes | None) -> tuple[padding.OAEP, str]:
             if source["algorithm"].dotted != P_SPECIFIED:
                 raise _unsupported(source["algorithm"].dotted, _("OAEP label source"))
             if not isinstance(source["parameters"], core.Void):
-                label = core.OctetString.load(source["parameters"].dump()).native or b""
+                label = core.OctetString.load(as_parsed(source["parameters"])).native or b""
         except (ValueError, KeyError, TypeError) as e:
             raise UnwrapFailed(f"damaged RSAES-OAEP parameters: {e}") from e
     digest = _hash_for(hash_oid, _("OAEP hash"))
@@ -358,7 +359,10 @@ def _originator_public_key(
             oid=scheme_oid,
             name=ecdh_scheme_name(scheme_oid) + "/static-originator",
         )
-    public = serialization.load_der_public_key(cert.public_key.dump())
+    try:
+        public = serialization.load_der_public_key(to_der(as_parsed(cert.public_key)))
+    except (ValueError, UnsupportedAlgorithm) as e:
+        raise UnwrapFailed(f"the originator certificate's key cannot be read: {e}") from e
     if not isinstance(public, ec.EllipticCurvePublicKey) or public.curve.name != curve.name:
         raise UnwrapFailed("the originator certificate holds no key on this curve")
     return public
@@ -379,10 +383,13 @@ def _find_certificate(originator: Any, certificates: Sequence[Any]) -> ax509.Cer
         if cert is None:
             continue
         if originator.name == "issuer_and_serial_number":
-            if cert.serial_number == wanted["serial_number"].native and (
-                cert.issuer.dump() == wanted["issuer"].dump() or cert.issuer == wanted["issuer"]
-            ):
-                return cert
+            try:
+                if cert.serial_number == wanted["serial_number"].native and same_name(
+                    cert.issuer, wanted["issuer"]
+                ):
+                    return cert
+            except ValueError:  # a certificate with a damaged serial number or issuer
+                continue
         elif cert.key_identifier == wanted.native:
             return cert
     return None

@@ -25,6 +25,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 
+from smime_archiver.crypto.der import as_parsed, octets, to_der
 from smime_archiver.crypto.names import format_name, same_name
 from smime_archiver.crypto.rawmime import canonicalize_crlf
 from smime_archiver.errors import MalformedMessageError
@@ -152,10 +153,8 @@ def encapsulated_content(ci: acms.ContentInfo) -> bytes | None:
     content = encap["content"]
     if isinstance(content, core.Void) or content.contents is None:
         return None
-    if isinstance(content, core.ParsableOctetString):
-        return content.__bytes__()
-    if isinstance(content, core.OctetString):
-        return content.native
+    if isinstance(content, (core.ParsableOctetString, core.OctetString)):
+        return octets(content)  # BER chunks joined in one pass
     if isinstance(content, core.Any):
         try:
             parsed = content.parse(core.OctetString)
@@ -234,8 +233,8 @@ def _public_key(cert: ax509.Certificate, certs: Sequence[ax509.Certificate] = ()
     algorithm = spki["algorithm"]["algorithm"].dotted
     if algorithm == "1.2.840.10040.4.1" and spki["algorithm"]["parameters"].native is None:
         spki = _inherit_dsa_parameters(cert, certs)
-    try:
-        return serialization.load_der_public_key(spki.dump())
+    try:  # the key as read (a BER certificate's made DER byte by byte), not re-encoded
+        return serialization.load_der_public_key(to_der(as_parsed(spki)))
     except (ValueError, UnsupportedAlgorithm):
         if algorithm != "1.2.840.113549.1.1.10":
             raise
@@ -309,17 +308,28 @@ def _attributes(si: acms.SignerInfo) -> dict[str, object]:
 
 
 def _signed_attr_encodings(si: acms.SignerInfo) -> Iterator[bytes]:
-    """The signed attributes as the signer hashed them: ``SET OF`` instead of ``[0]``;
-    then, only if asked (the first did not verify), re-encoded as strict DER."""
-    raw = si["signed_attrs"].dump()
-    as_set = b"\x31" + raw[1:]
+    """The signed attributes as the signer hashed them: ``SET OF`` instead of ``[0]``.
+
+    First the bytes as read; then, only if asked (the first did not verify), as
+    DER: lengths made definite byte by byte, and last re-encoded by asn1crypto
+    (which also sorts the SET; it cannot write every string, e.g. Latin-1 in a
+    T61String inside an encryption key preference, and is then left out).
+    """
+    as_set = b"\x31" + as_parsed(si["signed_attrs"])[1:]
     yield as_set
-    try:
-        der = acms.CMSAttributes.load(as_set).dump(force=True)
-    except ValueError:
-        return
-    if der != as_set:
-        yield der
+    tried = {as_set}
+    for convert in (to_der, _reencoded_attributes):
+        try:
+            converted = convert(as_set)
+        except ValueError:  # DerError, UnicodeEncodeError
+            continue
+        if converted not in tried:
+            tried.add(converted)
+            yield converted
+
+
+def _reencoded_attributes(as_set: bytes) -> bytes:
+    return bytes(acms.CMSAttributes.load(as_set).dump(force=True))
 
 
 def _pss_padding(params, digest_name: str):

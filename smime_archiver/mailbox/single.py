@@ -1,8 +1,8 @@
 """One-message files: RFC 5322 messages (.eml, Maildir files, .p7m with headers) and bare CMS.
 
 A bare CMS blob (an ``smime.p7m`` saved on its own) is yielded with its DER
-bytes as the message data: PEM and base64 files are decoded here, so the
-decryptor always receives DER/BER.
+bytes as the message data: PEM, gpgsm-armoured and base64 files are decoded
+here, so the decryptor always receives DER/BER.
 """
 
 from __future__ import annotations
@@ -11,15 +11,13 @@ import base64
 import binascii
 import re
 
+from smime_archiver.crypto.armour import decode_armour, find_armour
 from smime_archiver.i18n import _
 from smime_archiver.mailbox.sniff import Kind, is_cms_der
 from smime_archiver.model import RawMail, SourceProblem
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
-_PEM_BLOCK = re.compile(
-    rb"-----BEGIN ([A-Z0-9 #]+)-----(.*?)-----END \1-----", re.DOTALL
-)
 
 
 def read_whole(path: str) -> bytes:
@@ -53,15 +51,14 @@ def read_cms_file(path: str, data: bytes, kind: Kind) -> RawMail | SourceProblem
         return RawMail(path, data)
     try:
         if kind is Kind.CMS_PEM:
-            m = _PEM_BLOCK.search(data)
-            if m is None:
+            armour = find_armour(data)
+            if armour is None or not armour.complete:
                 return SourceProblem(path, _(
                     "The file {file} starts like a PEM-encoded S/MIME message but its "
                     "\"-----END\" line is missing; the file is cut off.").format(file=path))
-            body = m.group(2)
+            der = decode_armour(armour)
         else:
-            body = data
-        der = base64.b64decode(re.sub(rb"\s+", b"", body), validate=True)
+            der = base64.b64decode(re.sub(rb"\s+", b"", data), validate=True)
     except (binascii.Error, ValueError) as e:
         return SourceProblem(path, _(
             "The file {file} looks like a base64-encoded S/MIME message but the base64 text "

@@ -15,6 +15,8 @@ import os
 import re
 from enum import Enum
 
+from smime_archiver.crypto.armour import find_armour
+
 HEAD_SIZE = 64 * 1024
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -35,7 +37,7 @@ class Kind(str, Enum):
     OLE = "ole"  # compound file: Outlook .msg (or a Word document...)
     PST = "pst"  # Outlook .pst / .ost
     CMS_DER = "cms-der"  # a bare CMS ContentInfo (smime.p7m saved on its own)
-    CMS_PEM = "cms-pem"
+    CMS_PEM = "cms-pem"  # CMS in text armour: PEM (PKCS7, CMS) or gpgsm's (ENCRYPTED MESSAGE...)
     CMS_BASE64 = "cms-base64"
     ZIP = "zip"
     GZIP = "gzip"
@@ -70,7 +72,6 @@ _EMLX_COUNT = re.compile(rb"[ \t]*(\d{1,12})[ \t]*\r?\n")
 # 1.2.840.113549.1.7.{1..6} and id-ct-compressedData / id-ct-authEnvelopedData.
 _PKCS7_OID_PREFIX = b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07"
 _SMIME_CT_PREFIX = b"\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x01"
-_PEM_CMS = re.compile(rb"-----BEGIN (PKCS7|CMS|PKCS #7 SIGNED DATA)-----")
 _BASE64_CHARS = re.compile(rb"[A-Za-z0-9+/=\r\n\t ]+")
 
 
@@ -97,7 +98,7 @@ def sniff(head: bytes) -> Kind:
     if looks_like_header(stripped):
         return Kind.MESSAGE
     text = stripped.lstrip()
-    if _PEM_CMS.match(text):
+    if find_armour(text) is not None:  # PEM, or gpgsm's armour (-----BEGIN SIGNED MESSAGE-----)
         return Kind.CMS_PEM
     if looks_like_base64_cms(text):
         return Kind.CMS_BASE64

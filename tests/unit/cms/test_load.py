@@ -10,7 +10,12 @@ import random
 
 import pytest
 
-from smime_archiver.crypto.cms import decrypt_enveloped, load_content_info, looks_like_cms
+from smime_archiver.crypto.cms import (
+    decrypt_enveloped,
+    load_content_info,
+    looks_like_cms,
+    recipients_of,
+)
 from smime_archiver.errors import MalformedMessageError, MessageError
 from tests.support.tools import NSSDB, cms_encrypt, openssl, smime_encrypt
 
@@ -195,21 +200,35 @@ def test_signed_data_in_every_form_loads(alice, tmp_path_factory):
         )
 
 
-def test_a_damaged_issuer_name_is_caught_after_the_same_sound_name_was_seen(der):
+def test_a_damaged_issuer_name_is_caught_but_an_undecodable_value_is_not_damage(der):
+    """Names are checked for their shape (every length, {type, value} pairs), not decoded.
+
+    An attribute that lost its type OID is damage; a value of a type asn1crypto cannot
+    decode (here INTEGER instead of a string; in real mail a T61String with Latin-1
+    bytes) is only shown as its bytes, and the message still loads.
+    """
     from asn1crypto import cms as acms
 
-    from smime_archiver.crypto import cms
+    from smime_archiver.crypto import der as derlib
 
-    load_content_info(der)  # the sound issuer name is remembered as parsed
     issuer = acms.ContentInfo.load(der)["content"]["recipient_infos"][0].chosen["rid"].chosen[
         "issuer"]
-    sound = issuer.dump()
-    assert sound in cms._sound_names and der.count(sound) == 1
-    # the same name with one value tagged INTEGER instead of a string: another DER, which
-    # is parsed again (the lazy parser alone would not look inside)
-    value = issuer.chosen[-1][0]["value"].dump()
-    assert sound.count(value) == 1 and value[0] in (0x0C, 0x13)
-    damaged = der.replace(sound, sound.replace(value, b"\x02" + value[1:]))
-    assert damaged != der
+    sound = derlib.as_parsed(issuer)
+    assert der.count(sound) == 1
+    atv = derlib.as_parsed(issuer.chosen[-1][0])  # SEQUENCE {OID, value}
+    oid = atv[2 : 2 + 2 + atv[3]]
+    assert oid[0] == 0x06
+    value = atv[2 + len(oid):]
+    assert value[0] in (0x0C, 0x13)
+
+    no_type = der.replace(sound, sound.replace(atv, atv[:2] + b"\x04" + atv[3:]))
+    assert no_type != der  # the attribute's type is an OCTET STRING now, not an OID
     with pytest.raises(MalformedMessageError, match="garbled"):
-        load_content_info(damaged)
+        load_content_info(no_type)
+
+    odd_value = der.replace(sound, sound.replace(value, b"\x02" + value[1:]))
+    assert odd_value != der
+    ci = load_content_info(odd_value)
+    refs = recipients_of(ci)
+    assert refs[0].issuer and value[2:].hex() in refs[0].issuer  # shown as its bytes
+
