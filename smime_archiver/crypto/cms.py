@@ -358,7 +358,7 @@ def decrypt_enveloped(ci: cms.ContentInfo, keystore: KeyStore) -> tuple[bytes, E
         )
     if unsupported is not None:
         raise unsupported
-    raise _no_key(refs)
+    raise _no_key(refs, keys_loaded=len(keystore) > 0)
 
 
 def _try_content(
@@ -465,9 +465,16 @@ def _originator_certificates(envelope: Any) -> list[Any]:
         return []
 
 
-def _no_key(refs: tuple[RecipientRef, ...]) -> NoMatchingKeyError:
+def _no_key(refs: tuple[RecipientRef, ...], *, keys_loaded: bool = True) -> NoMatchingKeyError:
     certificate_refs = [ref for ref in refs if ref.kind in ("ktri", "kari")]
-    if certificate_refs:
+    if certificate_refs and not keys_loaded:
+        message = _(
+            "No key was given, so this encrypted message could not be opened. It was "
+            "encrypted for the certificate(s): {recipients}. Add the key file that holds that "
+            "certificate (for example the old .p12 or .pfx file of that NemID) and export "
+            "again."
+        ).format(recipients="; ".join(ref.describe() for ref in certificate_refs))
+    elif certificate_refs:
         message = _(
             "None of the loaded keys can open this message. It was encrypted for the "
             "certificate(s): {recipients}. Add the key file that holds that certificate (for "

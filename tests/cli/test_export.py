@@ -239,6 +239,8 @@ def test_export_without_key_archives_plain_and_signed_mail(world, tmp_path, monk
     assert [r["serial"] for r in msgs[1]["recipients"]] == [str(other), str(me)]
     assert [r["serial"] for r in msgs[4]["recipients"]] == [str(other)]
     assert str(me) in msgs[0]["detail"] and all(m["pdf"] is None for m in msgs[:2])
+    # no key was loaded at all: the reason says so, not "none of the loaded keys"
+    assert msgs[0]["detail"].startswith("No key was given"), msgs[0]["detail"]
     missing = json.loads((out / "report.json").read_text("utf-8"))["summary"]["missing_keys"]
     assert {(e["recipient"]["serial"], e["messages"]) for e in missing} == {(str(me), 2),
                                                                             (str(other), 2)}
