@@ -74,6 +74,7 @@ def describe_key(
     certificate: x509.Certificate | None,
     source: str,
     friendly_name: str | None = None,
+    origin: str = "key_file",
 ) -> KeyDescription:
     key_type, key_size = key_type_and_size(private_key)
     if certificate is None:
@@ -83,6 +84,7 @@ def describe_key(
             key_size=key_size,
             ski=_ski(None, private_key),
             friendly_name=friendly_name,
+            origin=origin,
         )
     return KeyDescription(
         source=source,
@@ -96,6 +98,7 @@ def describe_key(
         ski=_ski(certificate, private_key),
         email=_email(certificate),
         friendly_name=friendly_name,
+        origin=origin,
     )
 
 
@@ -105,10 +108,11 @@ def make_entry(
     source: str,
     chain: tuple = (),
     friendly_name: str | None = None,
+    origin: str = "key_file",
 ) -> PrivateKeyEntry:
     return PrivateKeyEntry(
         private_key=private_key,
         certificate=certificate,
-        description=describe_key(private_key, certificate, source, friendly_name),
+        description=describe_key(private_key, certificate, source, friendly_name, origin),
         chain=tuple(chain),
     )
