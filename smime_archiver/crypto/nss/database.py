@@ -162,8 +162,11 @@ class _Loader:
             if not path.is_file():
                 continue
             try:
-                stored = (sdb.read_certificates(path) if name == "cert9.db"
-                          else legacydb.read_certificates(_read_bytes(path)))
+                if name == "cert9.db":
+                    stored = sdb.read_certificates(path)
+                else:
+                    stored = legacydb.read_certificates(_read_bytes(path),
+                                                        self.folder / "cert8.dir")
             except (DatabaseDamaged, DatabaseLocked, OSError) as e:
                 log.info("%s in %s not read: %s", name, self.source, type(e).__name__)
                 self.warnings.append(str(self._error(name, e)))

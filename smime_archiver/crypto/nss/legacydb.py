@@ -19,6 +19,9 @@ certificate and the nickname.
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 from asn1crypto import core
 
 from smime_archiver.crypto import privkeys
@@ -33,9 +36,13 @@ from smime_archiver.crypto.nss.records import (
 from smime_archiver.errors import KeyFileError
 from smime_archiver.i18n import _
 
+log = logging.getLogger(__name__)
+
 _SPECIAL = {b"Version", b"global-salt", b"password-check", b"faux-password-check"}
 CERT_RECORD = 1
+BLOB_RECORD = 8
 CERT_HEADER = 3 + 10
+MAX_BLOB = 16 * 1024 * 1024
 
 
 def _pairs(data: bytes) -> list[tuple[bytes, bytes]]:
@@ -116,20 +123,57 @@ def _stored_key(public_value: bytes, data: bytes) -> StoredKey:
 # --- cert8.db ------------------------------------------------------------------------------
 
 
-def read_certificates(data: bytes) -> list[StoredCertificate]:
+def read_certificates(data: bytes, blob_folder: Path | None = None) -> list[StoredCertificate]:
+    """Every certificate record; a record NSS kept outside the hash file (a "blob": over
+    about 14 KB) is read from ``blob_folder`` (``cert8.dir``).
+
+    A damaged hash file raises :class:`DatabaseDamaged`; one damaged record is
+    left out (and logged): the other certificates are still good.
+    """
     out: list[StoredCertificate] = []
     for key, value in _pairs(data):
-        if key[:1] != bytes((CERT_RECORD,)) or len(value) < CERT_HEADER:
+        if key[:1] != bytes((CERT_RECORD,)) or len(value) < 3:
             continue
-        if value[1] != CERT_RECORD:
-            raise DatabaseDamaged(_("a certificate record has the wrong type"))
-        cert_len = int.from_bytes(value[9:11], "big")
-        name_len = int.from_bytes(value[11:13], "big")
-        spare = len(value) - CERT_HEADER - cert_len - name_len
-        if spare < 0 or spare % 0x10000:
-            raise DatabaseDamaged(_("a certificate record is shorter than its header says"))
-        cert_len += spare  # a certificate over 64 KB: NSS keeps only the low 16 bits
-        der = value[CERT_HEADER : CERT_HEADER + cert_len]
-        name = value[CERT_HEADER + cert_len :].rstrip(b"\0").decode("utf-8", errors="replace")
-        out.append(StoredCertificate(der, name or None))
+        try:
+            out.append(_certificate_record(value, blob_folder))
+        except DatabaseDamaged as e:
+            log.info("cert8.db: a certificate record left out: %s", e.detail)
     return out
+
+
+def _certificate_record(value: bytes, blob_folder: Path | None) -> StoredCertificate:
+    if value[1] == BLOB_RECORD:
+        value = _blob(value, blob_folder)
+    if len(value) < CERT_HEADER:
+        raise DatabaseDamaged(_("a certificate record is shorter than its header says"))
+    if value[1] != CERT_RECORD:
+        raise DatabaseDamaged(_("a certificate record has the wrong type"))
+    cert_len = int.from_bytes(value[9:11], "big")
+    name_len = int.from_bytes(value[11:13], "big")
+    spare = len(value) - CERT_HEADER - cert_len - name_len
+    if spare < 0 or spare % 0x10000:
+        raise DatabaseDamaged(_("a certificate record is shorter than its header says"))
+    cert_len += spare  # a certificate over 64 KB: NSS keeps only the low 16 bits
+    der = value[CERT_HEADER : CERT_HEADER + cert_len]
+    name = value[CERT_HEADER + cert_len :].rstrip(b"\0").decode("utf-8", errors="replace")
+    return StoredCertificate(der, name or None)
+
+
+def _blob(value: bytes, folder: Path | None) -> bytes:
+    """NSS's ``dbmshim``: 4 header bytes, a little-endian length, a file name, NUL."""
+    if len(value) < 9 or folder is None:
+        raise DatabaseDamaged(_("a certificate kept in a separate file cannot be found"))
+    length = int.from_bytes(value[4:8], "little")
+    name = value[8:].split(b"\0", 1)[0].decode("ascii", errors="replace")
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise DatabaseDamaged(_("a certificate kept in a separate file cannot be found"))
+    path = folder / name
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_BLOB:
+            raise DatabaseDamaged(_("a certificate kept in a separate file cannot be found"))
+        blob = path.read_bytes()
+    except OSError as e:
+        raise DatabaseDamaged(_("a certificate kept in a separate file cannot be read")) from e
+    if len(blob) != length:
+        raise DatabaseDamaged(_("a certificate kept in a separate file is truncated"))
+    return blob

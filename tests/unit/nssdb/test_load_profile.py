@@ -1,4 +1,4 @@
-"""``load_nss_database`` on databases NSS made: both formats, with and without a primary password."""
+"""``load_nss_database`` on databases NSS made: both formats, with or without a primary password."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from cryptography.hazmat.primitives import serialization
 
 from smime_archiver.crypto.keyfiles import load_key_file
 from smime_archiver.crypto.names import format_name
-from smime_archiver.crypto.nss import database_folder, is_nss_database, load_nss_database
-from smime_archiver.crypto.nss import sdb
+from smime_archiver.crypto.nss import database_folder, is_nss_database, load_nss_database, sdb
 from smime_archiver.crypto.nss.hashdb import read_pairs
 from smime_archiver.errors import KeyFileError, WrongPasswordError
 from tests.support.keyfiles import CountingSource, never_asked
