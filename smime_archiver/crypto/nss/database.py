@@ -96,6 +96,48 @@ def load_nss_database(
     return loader.load()
 
 
+def read_key_database(folder: Path, name: str) -> KeyDatabase:
+    """``key4.db`` or ``key3.db`` of ``folder``, read but not decrypted.
+
+    Raises DatabaseDamaged, DatabaseLocked or OSError.
+    """
+    if name == "key4.db":
+        return sdb.read_key_database(folder / name)
+    return legacydb.read_key_database(_read_bytes(folder / name))
+
+
+def read_certificates(
+    folder: Path,
+) -> tuple[list[tuple[x509.Certificate, StoredCertificate]], list[tuple[str, Exception]]]:
+    """Every certificate of cert9.db and cert8.db, and the files that could not be read."""
+    out: list[tuple[x509.Certificate, StoredCertificate]] = []
+    failures: list[tuple[str, Exception]] = []
+    seen: set[bytes] = set()
+    for key_name in KEY_DATABASES:
+        name = CERT_DATABASES[key_name]
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            if name == "cert9.db":
+                stored = sdb.read_certificates(path)
+            else:
+                stored = legacydb.read_certificates(_read_bytes(path), folder / "cert8.dir")
+        except (DatabaseDamaged, DatabaseLocked, OSError) as e:
+            failures.append((name, e))
+            continue
+        for item in stored:
+            if item.der in seen:
+                continue
+            seen.add(item.der)
+            cert = _certificate(item.der)
+            if cert is None:
+                log.info("a certificate in %s/%s does not parse; left out", folder, name)
+                continue
+            out.append((cert, item))
+    return out, failures
+
+
 @dataclass
 class _Outcome:
     """What one key database gave."""
@@ -138,11 +180,8 @@ class _Loader:
     # --- reading ---------------------------------------------------------------------------
 
     def _read(self, name: str) -> KeyDatabase:
-        path = self.folder / name
         try:
-            if name == "key4.db":
-                return sdb.read_key_database(path)
-            return legacydb.read_key_database(_read_bytes(path))
+            return read_key_database(self.folder, name)
         except (DatabaseDamaged, DatabaseLocked, OSError) as e:
             raise self._error(name, e) from e
 
@@ -154,33 +193,11 @@ class _Loader:
         return messages.damaged(self.source, name, str(e))
 
     def _certificates(self) -> list[tuple[x509.Certificate, StoredCertificate]]:
-        out: list[tuple[x509.Certificate, StoredCertificate]] = []
-        seen: set[bytes] = set()
-        for key_name in KEY_DATABASES:
-            name = CERT_DATABASES[key_name]
-            path = self.folder / name
-            if not path.is_file():
-                continue
-            try:
-                if name == "cert9.db":
-                    stored = sdb.read_certificates(path)
-                else:
-                    stored = legacydb.read_certificates(_read_bytes(path),
-                                                        self.folder / "cert8.dir")
-            except (DatabaseDamaged, DatabaseLocked, OSError) as e:
-                log.info("%s in %s not read: %s", name, self.source, type(e).__name__)
-                self.warnings.append(str(self._error(name, e)))
-                continue
-            for item in stored:
-                if item.der in seen:
-                    continue
-                seen.add(item.der)
-                cert = _certificate(item.der)
-                if cert is None:
-                    log.info("a certificate in %s/%s does not parse; left out", self.source, name)
-                    continue
-                out.append((cert, item))
-        return out
+        certificates, failures = read_certificates(self.folder)
+        for name, e in failures:
+            log.info("%s in %s not read: %s", name, self.source, type(e).__name__)
+            self.warnings.append(str(self._error(name, e)))
+        return certificates
 
     # --- opening ---------------------------------------------------------------------------
 

@@ -204,3 +204,26 @@ def test_old_key4_with_triple_des(profiles, tmp_path, nss_rsa, nss_ec):
     _check(result, folder, nss_rsa, nss_ec, peer=None)
     with pytest.raises(WrongPasswordError):
         load_nss_database(folder, ["forkert"])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_keys_from_a_profile_open_mail(profiles, kind, nss_rsa, nss_ec, nss_peer):
+    """Mail encrypted to the RSA (3DES, as in the NemID years) and the EC key opens."""
+    from smime_archiver.crypto.keystore import KeyStore
+    from smime_archiver.crypto.layers import unwrap_message
+    from smime_archiver.model import Status
+    from tests.support import tools
+    from tests.support.layers import message, pkcs7_entity
+
+    result = load_nss_database(profiles[kind, True], [PASSWORD])
+    store = KeyStore(result.entries, certificates=result.certificates)
+    for ident, cipher in ((nss_rsa, "des3"), (nss_ec, "aes256")):
+        body = f"Hej fra {ident.label}".encode()
+        der = tools.cms_encrypt(b"Content-Type: text/plain\r\n\r\n" + body, [ident],
+                                cipher=cipher)
+        opened = unwrap_message(message(pkcs7_entity(der)), store)
+        assert opened.status is Status.DECRYPTED, opened.detail
+        assert body in opened.message
+        assert opened.encryption[0].key_source == str(profiles[kind, True])
+    stranger = tools.cms_encrypt(b"Content-Type: text/plain\r\n\r\nx", [nss_peer])
+    assert unwrap_message(message(pkcs7_entity(stranger)), store).status is Status.NO_KEY
