@@ -60,7 +60,7 @@ def database_folder(path: str | os.PathLike) -> Path | None:
     try:
         if p.is_file() and p.name.lower() in DATABASE_FILES:
             p = p.parent
-        if p.is_dir() and any((p / name).is_file() for name in DATABASE_FILES):
+        if p.is_dir() and any(file_present(p / name) for name in DATABASE_FILES):
             return p
     except OSError:
         return None
@@ -116,7 +116,7 @@ def read_certificates(
     for key_name in KEY_DATABASES:
         name = CERT_DATABASES[key_name]
         path = folder / name
-        if not path.is_file():
+        if not file_present(path):
             continue
         try:
             if name == "cert9.db":
@@ -157,7 +157,7 @@ class _Loader:
         certificates = self._certificates()
         keys: list[tuple[object, StoredKey]] = []
         failures: list[tuple[str, KeyFileError]] = []
-        present = [name for name in KEY_DATABASES if (self.folder / name).is_file()]
+        present = [name for name in KEY_DATABASES if file_present(self.folder / name)]
         for name in present:
             try:
                 db = self._read(name)
@@ -277,6 +277,16 @@ def _most_telling(failures: list[KeyFileError]) -> KeyFileError:
         if isinstance(e, WrongPasswordError):
             return e
     return failures[0]
+
+
+def file_present(path: Path) -> bool:
+    """``path.is_file()``, but a file we may not even look at counts (and fails on reading)."""
+    try:
+        return path.is_file()
+    except PermissionError:
+        return True
+    except OSError:
+        return False
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -87,6 +87,10 @@ class _File:
         self.data = data
         self.header = _read_header(data)
         self.order = "<" if self.header.lorder == 1234 else ">"
+        # Every bucket has a page (only empty ones at the end may be missing): a bucket
+        # count far beyond the file's pages is a damaged header, not work to do.
+        if self.header.max_bucket > len(data) // self.header.bsize + 256:
+            raise HashFileError(_("the bucket count is damaged"))
         # The bitmap pages are written when the file is made: a file that ends before the
         # last of them was cut short (a missing bucket page would otherwise read as empty).
         for addr in self.header.bitmaps:

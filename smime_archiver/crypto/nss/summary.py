@@ -21,6 +21,7 @@ from smime_archiver.crypto.nss import nsspbe
 from smime_archiver.crypto.nss.database import (
     KEY_DATABASES,
     database_folder,
+    file_present,
     read_certificates,
     read_key_database,
 )
@@ -59,7 +60,7 @@ def summarize_nss_database(path: str | os.PathLike) -> ProfileSummary | None:
     databases: list[str] = []
     needs_password = False
     for name in KEY_DATABASES:
-        if not (folder / name).is_file():
+        if not file_present(folder / name):
             continue
         try:
             db = read_key_database(folder, name)
