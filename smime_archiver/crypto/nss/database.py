@@ -249,17 +249,19 @@ class _Loader:
             candidate = nsspbe.password_key(salt, secret.data)
             return candidate if db.opens(candidate) else None
 
-        def by_first_key(secret) -> bytes | None:  # no password check entry: try a key
-            candidate = nsspbe.password_key(salt, secret.data)
-            try:
-                keys[0].unlock(candidate)
-            except UnusableKey:
-                return candidate  # it decrypted; its kind is reported later
-            except (nsspbe.WrongKey, nsspbe.ItemError, DatabaseDamaged, ValueError):
-                return None
-            return candidate
+        def by_a_key(secret) -> bytes | None:  # no password check entry (as NSS: a key
+            candidate = nsspbe.password_key(salt, secret.data)  # that decrypts decides)
+            for stored in keys:
+                try:
+                    stored.unlock(candidate)
+                except UnusableKey:
+                    return candidate  # it decrypted; its kind is reported later
+                except (nsspbe.WrongKey, nsspbe.ItemError, DatabaseDamaged, ValueError):
+                    continue
+                return candidate
+            return None
 
-        attempt = by_check if db.password_check is not None else by_first_key
+        attempt = by_check if db.password_check is not None else by_a_key
         found = first_match(self.feed, octet_secrets, attempt)
         if found is None:
             raise messages.wrong_password(self.source, self.feed.typed_count)

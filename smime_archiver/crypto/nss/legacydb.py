@@ -80,7 +80,12 @@ def read_key_database(data: bytes) -> KeyDatabase:
     for key, value in pairs:
         if key in _SPECIAL:
             continue
-        db.keys.append(_stored_key(key, value))
+        try:
+            db.keys.append(_stored_key(key, value))
+        except DatabaseDamaged as e:  # one bad entry: reported with the keys, not fatal
+            db.keys.append(_damaged_key(e))
+    if db.keys and salt is None:  # the salt of every key's password key is gone
+        raise DatabaseDamaged(_("the global salt entry is missing"))
     return db
 
 
@@ -94,6 +99,13 @@ def _password_check(data: bytes) -> nsspbe.Item:
     except ValueError as e:
         raise DatabaseDamaged(_("the password check entry names no algorithm")) from e
     return nsspbe.Item(None, oid, payload[1 + oid_len :], salt)
+
+
+def _damaged_key(error: DatabaseDamaged) -> StoredKey:
+    def unlock(_password_key: bytes) -> object:
+        raise DatabaseDamaged(error.detail)
+
+    return StoredKey(unlock)
 
 
 def _stored_key(public_value: bytes, data: bytes) -> StoredKey:

@@ -157,6 +157,8 @@ def read_key_database(path: Path) -> KeyDatabase:
             if _ulong(values, CKA_CLASS) != CKO_PRIVATE_KEY:
                 continue  # secret keys (Firefox's saved-logins key), trust objects, ...
             db.keys.append(_stored_key(values))
+        if db.keys and db.global_salt is None:  # NSS itself could not open these keys
+            raise DatabaseDamaged(_("the password entry is missing"))
         return db
     finally:
         conn.close()

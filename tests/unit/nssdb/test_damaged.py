@@ -184,3 +184,39 @@ def test_damaged_cert9_leaves_the_keys(profiles, tmp_path, nss_rsa):
     assert all(e.certificate is None for e in result.entries)
     assert result.certificates == []
     assert len(result.warnings) == 1 and "cert9.db" in result.warnings[0]
+
+
+def test_key4_without_its_password_entry(profiles, tmp_path):
+    folder = _copy(profiles["sql", False], tmp_path)
+    with sqlite3.connect(folder / "key4.db") as conn:
+        conn.execute("DELETE FROM metaData WHERE id = 'password'")
+    with pytest.raises(DamagedKeyFileError, match="the password entry is missing"):
+        load_nss_database(folder, never_asked)
+
+
+def _rename_key3_entry(folder: Path, old: bytes, new: bytes) -> None:
+    """Rename a key in place (same length; the reader walks every bucket, hashes unchecked)."""
+    assert len(old) == len(new)
+    data = (folder / "key3.db").read_bytes()
+    assert data.count(old) == 1
+    (folder / "key3.db").write_bytes(data.replace(old, new))
+
+
+def test_key3_without_a_password_check_is_opened_by_its_first_key(profiles, tmp_path, nss_rsa,
+                                                                   nss_ec):
+    """As NSS does for databases without the check entry: a key that decrypts decides."""
+    folder = _copy(profiles["dbm", True], tmp_path)
+    _rename_key3_entry(folder, b"password-check", b"password-chec_")
+    result = load_nss_database(folder, ["forkert", PASSWORD])
+    assert {e.certificate for e in result.entries} == {nss_rsa.cert, nss_ec.cert}
+    # the renamed entry now reads as a key entry, and a damaged one
+    assert len(result.warnings) == 1 and "damaged" in result.warnings[0]
+    with pytest.raises(WrongPasswordError):
+        load_nss_database(folder, ["forkert"])
+
+
+def test_key3_without_its_global_salt(profiles, tmp_path):
+    folder = _copy(profiles["dbm", True], tmp_path)
+    _rename_key3_entry(folder, b"global-salt", b"global-sal_")
+    with pytest.raises(DamagedKeyFileError, match="the global salt entry is missing"):
+        load_nss_database(folder, [PASSWORD])
