@@ -123,7 +123,7 @@ class RecipientRef:
 class KeyDescription:
     """Everything the user may want to know about one loaded private key."""
 
-    source: str  # key file path
+    source: str  # key file path, or the folder of a Thunderbird/Firefox profile
     key_type: str  # "RSA", "EC", ...
     key_size: int  # bits (curve size for EC)
     subject: str | None = None  # None when no certificate pairs with the key
@@ -134,10 +134,14 @@ class KeyDescription:
     ski: str | None = None  # hex, from the extension or computed from the public key
     email: str | None = None
     friendly_name: str | None = None
+    # where the key was kept: "key_file", or "nss_profile" (the key database of a
+    # Thunderbird/Firefox profile, ``source`` being the profile folder)
+    origin: str = "key_file"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "source": self.source,
+            "origin": self.origin,
             "key_type": self.key_type,
             "key_size": self.key_size,
             "subject": self.subject,

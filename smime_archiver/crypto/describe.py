@@ -53,6 +53,7 @@ def describe_key(
     certificate: x509.Certificate | None,
     source: str,
     friendly_name: str | None = None,
+    origin: str = "key_file",
 ) -> KeyDescription:
     """What a user reads about a key; the certificate's side is read by asn1crypto.
 
@@ -67,6 +68,7 @@ def describe_key(
             key_size=key_size,
             ski=_own_ski(private_key),
             friendly_name=friendly_name,
+            origin=origin,
         )
     facts = certificate_facts(certificate)
     return KeyDescription(
@@ -81,6 +83,7 @@ def describe_key(
         ski=facts.ski.hex() if facts.ski else _own_ski(private_key),
         email=facts.email,
         friendly_name=friendly_name,
+        origin=origin,
     )
 
 
@@ -90,10 +93,11 @@ def make_entry(
     source: str,
     chain: tuple = (),
     friendly_name: str | None = None,
+    origin: str = "key_file",
 ) -> PrivateKeyEntry:
     return PrivateKeyEntry(
         private_key=private_key,
         certificate=certificate,
-        description=describe_key(private_key, certificate, source, friendly_name),
+        description=describe_key(private_key, certificate, source, friendly_name, origin),
         chain=tuple(chain),
     )

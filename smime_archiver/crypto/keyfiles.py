@@ -235,7 +235,8 @@ def _with_certificates(
         if spki is not None and _cert_spki(cert) == spki:
             chain = tuple(c for c, s, r in certs if s == source and r != raw)
             out.append(make_entry(entry.private_key, cert, entry.description.source, chain,
-                                  friendly_name=entry.description.friendly_name))
+                                  friendly_name=entry.description.friendly_name,
+                                  origin=entry.description.origin))
     return out or [entry]
 
 
