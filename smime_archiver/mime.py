@@ -21,6 +21,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import cast
 
+from smime_archiver.charsets import decode_bytes, decode_unlabelled
 from smime_archiver.crypto import rawmime
 from smime_archiver.i18n import _
 from smime_archiver.model import Attachment, BodyPart, MessageView, PartProblem, Status
@@ -231,11 +232,7 @@ def fix_8bit(text: str) -> str:
     """
     if not _SURROGATES.search(text):
         return text
-    data = text.encode("utf-8", "surrogateescape")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("windows-1252", "replace")
+    return decode_unlabelled(text.encode("utf-8", "surrogateescape"))
 
 
 def _raw_items(msg: Message) -> list[tuple[str, str]]:
@@ -630,45 +627,6 @@ def decode_text(part: Message) -> str:
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.-]+)""", re.I)
-# Mail software labelled text with a charset and used its superset: decode with the superset.
-_SUPERSETS = {
-    "us-ascii": "utf-8", "ascii": "utf-8", "iso-8859-1": "windows-1252",
-    "latin-1": "windows-1252", "latin1": "windows-1252", "iso-8859-9": "windows-1254",
-    "gb2312": "gb18030", "gbk": "gb18030", "euc-cn": "gb18030", "x-gbk": "gb18030",
-    "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
-    "euc-kr": "cp949", "ks_c_5601-1987": "cp949", "big5": "big5hkscs",
-    "tis-620": "cp874", "iso-8859-11": "cp874", "windows-874": "cp874",
-    "iso-8859-8-i": "iso-8859-8", "iso-8859-6-i": "iso-8859-6", "utf8": "utf-8",
-    "unicode-1-1-utf-7": "utf-7", "x-unknown": "utf-8", "unknown-8bit": "utf-8",
-}
-
-
-_SINGLE_BYTE = re.compile(r"^(iso-?8859-\d+|windows-125\d|cp125\d|koi8-[ru]|latin-?\d)$")
-
-
-def decode_bytes(data: bytes, declared: str | None) -> str:
-    declared = (declared or "").strip().strip("\"'").lower() or None
-    if declared in ("us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"):
-        # Mail software often declared Latin-1 or ASCII but sent UTF-8 or cp1252.
-        candidates = ["utf-8", "windows-1252"]
-    else:
-        wanted = _SUPERSETS.get(declared, declared) if declared else None
-        candidates = [c for c in (wanted, declared, "utf-8", "windows-1252") if c]
-        if declared and _SINGLE_BYTE.match(declared):
-            # Valid UTF-8 with non-ASCII letters is practically never meant as a single-byte
-            # charset: a client labelled UTF-8 text with its old default.
-            candidates.insert(0, "utf-8")
-    for charset in candidates:
-        try:
-            text = data.decode(charset)
-        except (LookupError, ValueError):  # unknown, or a name with a NUL
-            continue
-        return _normalise_newlines(text)
-    return _normalise_newlines(data.decode("windows-1252", "replace"))
-
-
-def _normalise_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class _TextExtractor(HTMLParser):

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from asn1crypto import cms as acms
 
+from smime_archiver.charsets import unlabelled_charset
 from smime_archiver.crypto import cms
 from smime_archiver.crypto.algorithms import cipher_label
 from smime_archiver.crypto.compressed import decompress_compressed
@@ -375,11 +376,7 @@ def _looks_like_text(data: bytes) -> bool:
 def _plain_entity(body: bytes, hint: str | None) -> bytes:
     """A MIME entity for content that came without headers: text, or a binary attachment."""
     if _looks_like_text(body):
-        try:
-            body.decode("utf-8")
-            charset = "utf-8"
-        except UnicodeDecodeError:
-            charset = "windows-1252"
+        charset = unlabelled_charset(body)
         return (
             f"Content-Type: text/plain; charset={charset}\r\n"
             "Content-Transfer-Encoding: 8bit\r\n\r\n"
