@@ -23,7 +23,6 @@ from reportlab.platypus import (
     Spacer,
 )
 from reportlab.platypus.doctemplate import FrameActionFlowable
-from reportlab.platypus.flowables import NullDraw
 
 from smime_archiver.i18n import _, ngettext
 from smime_archiver.mime import html_to_text
@@ -107,9 +106,13 @@ def build_story(view: MessageView, result: UnwrapResult, raw: RawMail,
     return story
 
 
-def message_body(view: MessageView, options: Options, *, level: int,
-                 width: float) -> tuple[list[Flowable], list[str]]:
-    """Flowables for the body, pictures and attachments of ``view``; and notes for the panel."""
+def message_body(view: MessageView, options: Options, *, level: int, width: float,
+                 within: str | None = None) -> tuple[list[Flowable], list[str]]:
+    """Flowables for the body, pictures and attachments of ``view``; and notes for the panel.
+
+    ``within``: the separately encrypted part this view is drawn inside (a forwarded
+    message in it), which is not marked again.
+    """
     st = styles()
     out: list[Flowable] = [Bookmark(_("Message text"), level),
                            FitLine(_("Message"), st["section"])]
@@ -119,13 +122,16 @@ def message_body(view: MessageView, options: Options, *, level: int,
     remote = 0
     drawn = 0
     sealed: str | None = None  # the separately encrypted part whose rules are open
+    anchor: list[float | None] = [None]  # where its rule is drawn (see _Ruled)
     for part in view.parts:
-        if part.encrypted_part != sealed:
+        own = part.encrypted_part if part.encrypted_part != within else None
+        if own != sealed:
             if sealed is not None:
                 out += _sealed_end()
-            if part.encrypted_part is not None:
-                out += _sealed_start(part.encrypted_part, options, level)
-            sealed = part.encrypted_part
+            if own is not None:
+                anchor = [None]
+                out += _sealed_start(own, options, level, anchor)
+            sealed = own
         body: list[Flowable] = []
         part_width = width - _SEALED_INDENT if sealed is not None else width
         if part.kind == "text":
@@ -148,9 +154,10 @@ def message_body(view: MessageView, options: Options, *, level: int,
             shown_parts.add(part.attachment.part)
             drawn += 1
         elif part.kind == "message" and part.message is not None:
-            body += forwarded(part.message, part.part, options, level=level, width=part_width)
+            body += forwarded(part.message, part.part, options, level=level, width=part_width,
+                              within=sealed or within)
             drawn += 1
-        out += _ruled(body) if sealed is not None else body  # a rule down a sealed part
+        out += _ruled(body, anchor) if sealed is not None else body  # a rule down the part
     if sealed is not None:
         out += _sealed_end()
     if not drawn:
@@ -177,7 +184,8 @@ def message_body(view: MessageView, options: Options, *, level: int,
     return out, notes
 
 
-def _sealed_start(part: str, options: Options, level: int) -> list[Flowable]:
+def _sealed_start(part: str, options: Options, level: int,
+                  anchor: list[float | None]) -> list[Flowable]:
     """The head of a part that was encrypted on its own: a rule, its name and how it was
     encrypted; what follows is indented (and ruled, :func:`_ruled`) until
     :func:`_sealed_end`."""
@@ -191,25 +199,37 @@ def _sealed_start(part: str, options: Options, level: int) -> list[Flowable]:
         Bookmark(title, level),
         HRFlowable(width="100%", thickness=0.8, color=_SEALED_RULE, spaceAfter=2),
         Indenter(left=_SEALED_INDENT),
-        *_ruled([FitLine(title, st["status"], SANS_BOLD), Paragraph(markup(how), st["note"])]),
+        *_ruled([FitLine(title, st["status"], SANS_BOLD), Paragraph(markup(how), st["note"])],
+                anchor),
     ]
 
 
 class _Ruled(Flowable):
     """A flowable of a separately encrypted part, with the part's rule down its left: on
-    every page the part runs over, its text stays marked as that part."""
+    every page the part runs over, its text stays marked as that part.
 
-    def __init__(self, inner: Flowable) -> None:
+    ``anchor`` is shared by the part's flowables: the x its first one is drawn at (the
+    part's indented left edge), so the rule stays in one line while forwarded messages
+    inside the part indent their own flowables further.
+    """
+
+    def __init__(self, inner: Flowable, anchor: list[float | None]) -> None:
         super().__init__()
         self.inner = inner
+        self.anchor = anchor
         self.width = self.height = 0
+        self._x = 0.0
+        # what the frame asks of the flowable itself
+        self._ZEROSIZE = getattr(inner, "_ZEROSIZE", False)
+        self._SPACETRANSFER = getattr(inner, "_SPACETRANSFER", False)
 
     def wrap(self, availWidth, availHeight):
         self.width, self.height = self.inner.wrap(availWidth, availHeight)
         return self.width, self.height
 
     def split(self, availWidth, availHeight):
-        return [_Ruled(piece) for piece in self.inner.split(availWidth, availHeight)]
+        return [_Ruled(piece, self.anchor)
+                for piece in self.inner.split(availWidth, availHeight)]
 
     def getSpaceBefore(self) -> float:
         return self.inner.getSpaceBefore()
@@ -217,22 +237,31 @@ class _Ruled(Flowable):
     def getSpaceAfter(self) -> float:
         return self.inner.getSpaceAfter()
 
+    def getKeepWithNext(self):
+        return self.inner.getKeepWithNext()
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        self._x = x
+        if self.anchor[0] is None:
+            self.anchor[0] = x
+        super().drawOn(canvas, x, y, _sW)
+
     def draw(self) -> None:
         self.inner.drawOn(self.canv, 0, 0)
         canv = self.canv
         canv.saveState()
         canv.setStrokeColor(_SEALED_RULE)
         canv.setLineWidth(0.8)
-        x = 1.5 - _SEALED_INDENT
+        x = (self.anchor[0] or self._x) - self._x + 1.5 - _SEALED_INDENT
         canv.line(x, -self.getSpaceAfter(), x, self.height + self.getSpaceBefore())
         canv.restoreState()
 
 
-def _ruled(flowables: list[Flowable]) -> list[Flowable]:
-    """``flowables`` with the rule of their encrypted part (indents, page breaks and spaces
-    stay as they are: the frame acts on them, they draw nothing)."""
-    return [f if isinstance(f, (ActionFlowable, FrameActionFlowable, NullDraw)) else _Ruled(f)
-            for f in flowables]
+def _ruled(flowables: list[Flowable], anchor: list[float | None]) -> list[Flowable]:
+    """``flowables`` with the rule of their encrypted part (indents and page breaks stay as
+    they are: the frame acts on them)."""
+    return [f if isinstance(f, (ActionFlowable, FrameActionFlowable, CondPageBreak))
+            else _Ruled(f, anchor) for f in flowables]
 
 
 def _sealed_end() -> list[Flowable]:
@@ -242,12 +271,13 @@ def _sealed_end() -> list[Flowable]:
 
 
 def forwarded(view: MessageView, part: str, options: Options, *, level: int,
-              width: float) -> list[Flowable]:
+              width: float, within: str | None = None) -> list[Flowable]:
     st = styles()
     title = _("Forwarded message (part {part}): {subject}").format(
         part=part, subject=view.subject or _("(no subject)"))
     inner_width = width - _NEST_INDENT
-    body, notes = message_body(view, options, level=level + 1, width=inner_width)
+    body, notes = message_body(view, options, level=level + 1, width=inner_width,
+                               within=within)
     out: list[Flowable] = [
         Spacer(1, 3 * mm),
         Bookmark(title, level),

@@ -197,3 +197,21 @@ def test_a_long_encrypted_part_is_marked_on_every_page(bob, encrypt, tmp_path):
         assert len(pdf.pages) >= 5
         for page in pdf.pages[1:]:  # the part's rule on every page after the first
             assert b".505882 .788235 .584314 RG" in page.obj.Contents.read_bytes()
+
+
+def test_a_forwarded_message_inside_an_encrypted_part_is_not_marked_again(bob, encrypt,
+                                                                           tmp_path):
+    from tests.unit.render import samples
+
+    forwarded = b"Content-Type: message/rfc822\n\n" + samples.forwarded().replace(b"\r\n", b"\n")
+    inner = (b'Content-Type: multipart/mixed; boundary="in"\n\n--in\n'
+             b"Content-Type: text/plain\n\nSee below.\n--in\n" + forwarded + b"\n--in--\n")
+    data = (HEADERS + b'Content-Type: multipart/mixed; boundary="b"\n\n--b\n'
+            b"Content-Type: text/plain\n\nIntro.\n--b\n" + ENV + encrypt(inner, "openssl")
+            + b"--b--\n")
+    opened, text = export(data, keystore_for(bob), tmp_path)
+    assert [(p.kind, p.encrypted_part) for p in opened.view.parts] == [
+        ("text", None), ("text", "2"), ("message", "2")]
+    flat = " ".join(text.split())
+    assert flat.count("Encrypted part 2") == 1
+    assert "Forwarded message (part 2.2)" in flat and "Din ansøgning om boligstøtte" in flat
