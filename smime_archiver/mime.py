@@ -212,12 +212,17 @@ def _view(msg: Message, prefix: str, depth: int,
 def _sealed_notes(walk: _Walk) -> list[str]:
     """A warning when the text holds parts encrypted apart from the rest: they can come
     from another message (an old encrypted mail put into a new one, as in EFAIL)."""
-    notes = [_("Parts {parts} are alternative versions of the text (multipart/alternative), "
-               "each encrypted separately. Separately encrypted parts need not say the same, "
-               "and one can come from another message (an old encrypted mail can be put into "
-               "a new one): each is shown, marked as its own encrypted part; read each one "
-               "for itself.").format(parts=", ".join(paths))
-             for paths in walk.sealed_alternatives]
+    notes = [ngettext(
+        "Part {parts} is an alternative version of the text (multipart/alternative) that was "
+        "encrypted separately. It need not say the same as the other versions, and it can "
+        "come from another message (an old encrypted mail can be put into a new one): every "
+        "version is shown, the encrypted one marked as its own encrypted part; read each one "
+        "for itself.",
+        "Parts {parts} are alternative versions of the text (multipart/alternative), each "
+        "encrypted separately. Separately encrypted parts need not say the same, and one can "
+        "come from another message (an old encrypted mail can be put into a new one): each "
+        "is shown, marked as its own encrypted part; read each one for itself.",
+        len(paths)).format(parts=", ".join(paths)) for paths in walk.sealed_alternatives]
     covered = {path for paths in walk.sealed_alternatives for path in paths}
     sealed = list(dict.fromkeys(p.encrypted_part for p in walk.parts if p.encrypted_part))
     if not sealed or (len(sealed) == 1 and all(p.encrypted_part for p in walk.parts)):
@@ -476,7 +481,7 @@ class _Walk:
                 if twin.strip():
                     self.plain_alternatives.append(twin)
         if shown and chosen is not None and sealed - {chosen[1]}:
-            self.sealed_alternatives.append(sorted(sealed | {chosen[1]}))
+            self.sealed_alternatives.append(sorted(sealed))
 
     def _related(self, part: Message, kids: list[tuple[Message, str]], shown: bool,
                  level: int) -> None:

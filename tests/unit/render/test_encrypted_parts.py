@@ -146,6 +146,8 @@ def test_one_encrypted_alternative_beside_a_plain_one_is_shown_and_marked(bob, e
     assert "Please reply, nothing to see here" in flat
     assert "Encrypted part 2" not in flat
     assert [p.encrypted_part for p in opened.view.parts] == ["1", None]
+    assert "Part 1 is an alternative version of the text (multipart/alternative) that was " \
+           "encrypted separately" in flat
 
 
 def test_encrypted_part_beside_plain_text_is_its_own_part(bob, encrypt, tmp_path):
