@@ -416,6 +416,8 @@ class _Walk:
         if ctype in ("text/plain", "text/html") and is_body:
             if shown:
                 text = decode_text(part)
+                if "\ufffd" in text:
+                    self._note_damage(part, path, text)
                 if len(text) > _MAX_BODY_CHARS:
                     text = text[:_MAX_BODY_CHARS]
                     self.notes.append(_("Part {path} is very long and was shortened in this "
@@ -445,6 +447,17 @@ class _Walk:
             view = _view(inner[0], path or "1", self.depth + 1, self.encrypted)
             self.problems.extend(view.problems)
             self._add(BodyPart("message", path or "1", attachment=att, message=view))
+
+    def _note_damage(self, part: Message, path: str, text: str) -> None:
+        """A note when bytes of a text part could not be decoded (shown as U+FFFD), so the
+        reader knows the mark stands for damage in the mail, not in the archive."""
+        damaged = text.count("\ufffd") - part_bytes(part).count("\ufffd".encode())
+        if damaged > 0:
+            self.notes.append(ngettext(
+                "Part {path} has {n} damaged character that could not be decoded; it is "
+                "shown as \ufffd.",
+                "Part {path} has {n} damaged characters that could not be decoded; they are "
+                "shown as \ufffd.", damaged).format(path=path or "1", n=damaged))
 
     def _add(self, part: BodyPart) -> None:
         """Append a body block, naming the separately encrypted part it lies in (the

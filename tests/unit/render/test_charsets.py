@@ -49,8 +49,11 @@ def test_one_bad_byte_in_utf8_keeps_the_cyrillic(render, cte, bad):
     assert "Спасибо\ufffd за ваше письмо." in text
     assert SENTENCE in " ".join(text.split())
     assert "Ольга Смирнова" in text
-    assert text.count("\ufffd") == 1
+    assert rendered.view.parts[0].text.count("\ufffd") == 1
+    assert text.count("\ufffd") == 2  # the damaged byte, and the panel's note that names it
     assert "Ð" not in text and "Ñ" not in text  # no Windows-1252 mojibake anywhere
+    assert rendered.view.notes == (
+        "Part 1 has 1 damaged character that could not be decoded; it is shown as \ufffd.",)
 
 
 def test_a_bad_byte_in_the_middle_of_a_letter_replaces_only_that_letter():
@@ -161,3 +164,8 @@ def test_outlook_code_pages():
     assert codepage_name(1251) == "cp1251"
     assert codepage_name(65001) == "utf-8"
     assert codepage_name(12345) == "cp1252"  # unknown: the Western default
+
+
+def test_a_replacement_character_the_sender_wrote_is_no_damage():
+    view = parse_message(_message("Ukendt tegn: \ufffd\n".encode(), "text/plain; charset=utf-8"))
+    assert view.body_text == "Ukendt tegn: \ufffd\n" and view.notes == ()
