@@ -14,6 +14,7 @@ import email.policy
 import logging
 import mimetypes
 import re
+from collections.abc import Collection
 from dataclasses import replace
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
@@ -21,8 +22,9 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import cast
 
+from smime_archiver.charsets import decode_bytes, decode_unlabelled
 from smime_archiver.crypto import rawmime
-from smime_archiver.i18n import _
+from smime_archiver.i18n import _, ngettext
 from smime_archiver.model import Attachment, BodyPart, MessageView, PartProblem, Status
 
 log = logging.getLogger(__name__)
@@ -89,8 +91,12 @@ _DAMAGE = (ValueError, TypeError, IndexError, AttributeError, LookupError,
            email.errors.MessageError)
 
 
-def parse_message(data: bytes) -> MessageView:
+def parse_message(data: bytes, *, encrypted_parts: Collection[str] = ()) -> MessageView:
     """Decode headers, the body parts in reading order and the attachments of one message.
+
+    ``encrypted_parts``: MIME paths of the parts that were encrypted on their own (the
+    ``part`` of the opened encryption layers): body blocks from them say so, and
+    alternatives encrypted separately are each shown (they need not say the same).
 
     Limits (:data:`rawmime.MAX_PARTS` parts, :data:`rawmime.MAX_NESTING` levels,
     :data:`MAX_HEADER_CHARS` per header, :data:`MAX_HEADERS` fields,
@@ -99,7 +105,7 @@ def parse_message(data: bytes) -> MessageView:
     """
     data, problems = _within_limits(data)
     msg = email.message_from_bytes(data, policy=_POLICY)
-    view = _view(msg, "", 0)
+    view = _view(msg, "", 0, frozenset(encrypted_parts))
     if problems or view.problems:
         view = replace(view, problems=(*problems, *view.problems))
     return view
@@ -149,7 +155,8 @@ def _within_limits(data: bytes) -> tuple[bytes, list[PartProblem]]:
     return data, problems
 
 
-def _view(msg: Message, prefix: str, depth: int) -> MessageView:
+def _view(msg: Message, prefix: str, depth: int,
+          encrypted: frozenset[str] = frozenset()) -> MessageView:
     """The view of ``msg``; ``prefix`` is its MIME path inside an enclosing message."""
     limits = _Limits(prefix)
     items = _raw_items(msg)
@@ -166,18 +173,21 @@ def _view(msg: Message, prefix: str, depth: int) -> MessageView:
             date = parsedate_to_datetime(date_text)
         except _DAMAGE:
             date = None
-    walk = _Walk(depth)
+    walk = _Walk(depth, encrypted)
     walk.walk(msg, prefix)
     plain = [p.text for p in walk.parts if p.kind == "text"]
     html = [p.text for p in walk.parts if p.kind == "html"]
     body_html = "\n".join(html) if html else None
-    if walk.plain_alternatives or plain:
+    texts = [p for p in walk.parts if p.kind in ("text", "html")]
+    if len({p.encrypted_part for p in texts}) > 1:  # encrypted apart: never one text
+        body = "\n\n".join(_labelled(texts))
+    elif walk.plain_alternatives or plain:
         body = "\n\n".join(walk.plain_alternatives or plain)
     elif body_html is not None:
         body = html_to_text(body_html)
     else:
         body = ""
-    notes = walk.notes
+    notes = walk.notes + _sealed_notes(walk)
     if len(body) > _MAX_BODY_CHARS:
         body = body[:_MAX_BODY_CHARS]
         notes.append(_("The message text is very long and was shortened in this view."))
@@ -197,6 +207,50 @@ def _view(msg: Message, prefix: str, depth: int) -> MessageView:
         parts=tuple(walk.parts),
         problems=(*limits.problems, *walk.problems),
     )
+
+
+def _sealed_notes(walk: _Walk) -> list[str]:
+    """A warning when the text holds parts encrypted apart from the rest: they can come
+    from another message (an old encrypted mail put into a new one, as in EFAIL)."""
+    notes = [ngettext(
+        "Part {parts} is an alternative version of the text (multipart/alternative) that was "
+        "encrypted separately. It need not say the same as the other versions, and it can "
+        "come from another message (an old encrypted mail can be put into a new one): every "
+        "version is shown, the encrypted one marked as its own encrypted part; read each one "
+        "for itself.",
+        "Parts {parts} are alternative versions of the text (multipart/alternative), each "
+        "encrypted separately. Separately encrypted parts need not say the same, and one can "
+        "come from another message (an old encrypted mail can be put into a new one): each "
+        "is shown, marked as its own encrypted part; read each one for itself.",
+        len(paths)).format(parts=", ".join(paths)) for paths in walk.sealed_alternatives]
+    covered = {path for paths in walk.sealed_alternatives for path in paths}
+    sealed = list(dict.fromkeys(p.encrypted_part for p in walk.parts if p.encrypted_part))
+    if not sealed or (len(sealed) == 1 and all(p.encrypted_part for p in walk.parts)):
+        return notes  # nothing encrypted apart, or one such part is all there is
+    if not all(any(_within(s, c) for c in covered) for s in sealed):
+        notes.append(ngettext(
+            "Part {parts} of this message was encrypted separately from the rest and is "
+            "shown on its own, marked as an encrypted part. A separately encrypted part can "
+            "come from another message (an old encrypted mail can be put into a new one): "
+            "read it for itself.",
+            "Parts {parts} of this message were each encrypted on their own and are shown "
+            "apart, marked as encrypted parts. A separately encrypted part can come from "
+            "another message (an old encrypted mail can be put into a new one): read each "
+            "one for itself.", len(sealed)).format(parts=", ".join(sealed)))
+    return notes
+
+
+def _labelled(parts: list[BodyPart]) -> list[str]:
+    """The texts of ``parts`` (HTML as text), each from a separately encrypted part headed
+    by its name, so that texts encrypted apart are never read as one."""
+    out = []
+    for part in parts:
+        text = html_to_text(part.text) if part.kind == "html" else part.text
+        if part.encrypted_part is not None:
+            text = "[" + _("Encrypted part {part}").format(part=part.encrypted_part) + "]\n" \
+                + text
+        out.append(text)
+    return out
 
 
 class _Limits:
@@ -231,11 +285,7 @@ def fix_8bit(text: str) -> str:
     """
     if not _SURROGATES.search(text):
         return text
-    data = text.encode("utf-8", "surrogateescape")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("windows-1252", "replace")
+    return decode_unlabelled(text.encode("utf-8", "surrogateescape"))
 
 
 def _raw_items(msg: Message) -> list[tuple[str, str]]:
@@ -318,13 +368,16 @@ def _format_address(address: Address) -> str:
 class _Walk:
     """Collects body parts (reading order), attachments and notes from a MIME tree."""
 
-    def __init__(self, depth: int) -> None:
+    def __init__(self, depth: int, encrypted: frozenset[str] = frozenset()) -> None:
         self.depth = depth  # nesting of message/rfc822 views
+        self.encrypted = encrypted  # paths of the parts encrypted on their own
         self.parts: list[BodyPart] = []
         self.attachments: list[Attachment] = []
         self.notes: list[str] = []
         self.problems: list[PartProblem] = []  # limits hit
         self.plain_alternatives: list[str] = []  # text/plain twins of shown HTML (GUI text)
+        # alternatives all shown because they were encrypted separately (their paths)
+        self.sealed_alternatives: list[list[str]] = []
 
     def walk(self, part: Message, path: str, *, shown: bool = True, level: int = 0) -> None:
         """``shown``: False inside an alternative that is not displayed (only files kept)."""
@@ -357,12 +410,14 @@ class _Walk:
             self.notes.append(_("Part {path} is a damaged multipart; its raw text is shown."
                                 ).format(path=path or "1"))
             if shown:
-                self.parts.append(BodyPart("text", path or "1", decode_text(part)))
+                self._add(BodyPart("text", path or "1", decode_text(part)))
             return
         is_body = disposition != "attachment" and not filename
         if ctype in ("text/plain", "text/html") and is_body:
             if shown:
                 text = decode_text(part)
+                if "\ufffd" in text:
+                    self._note_damage(part, path, text)
                 if len(text) > _MAX_BODY_CHARS:
                     text = text[:_MAX_BODY_CHARS]
                     self.notes.append(_("Part {path} is very long and was shortened in this "
@@ -370,14 +425,14 @@ class _Walk:
                                         ).format(path=path or "1"))
                 if ctype == "text/plain":
                     text = unflow(text, part) if _is_flowed(part) else text
-                    self.parts.append(BodyPart("text", path or "1", text))
+                    self._add(BodyPart("text", path or "1", text))
                 else:
-                    self.parts.append(BodyPart("html", path or "1", text))
+                    self._add(BodyPart("html", path or "1", text))
             return
         att = self._attach(part, path, ctype, filename)
         if att is not None and shown and ctype.startswith("image/") \
                 and disposition != "attachment":
-            self.parts.append(BodyPart("image", path or "1", attachment=att))
+            self._add(BodyPart("image", path or "1", attachment=att))
 
     def _message(self, part: Message, path: str, shown: bool) -> None:
         """A forwarded message: kept as an .eml attachment and shown with its own view."""
@@ -389,23 +444,57 @@ class _Walk:
         att = self._attach(part, path, "message/rfc822", name)
         if (att is not None and shown and isinstance(inner, list) and inner
                 and isinstance(inner[0], Message) and self.depth < _MAX_MESSAGE_DEPTH):
-            view = _view(inner[0], path or "1", self.depth + 1)
+            view = _view(inner[0], path or "1", self.depth + 1, self.encrypted)
             self.problems.extend(view.problems)
-            self.parts.append(BodyPart("message", path or "1", attachment=att, message=view))
+            self._add(BodyPart("message", path or "1", attachment=att, message=view))
+
+    def _note_damage(self, part: Message, path: str, text: str) -> None:
+        """A note when bytes of a text part could not be decoded (shown as U+FFFD), so the
+        reader knows the mark stands for damage in the mail, not in the archive."""
+        damaged = text.count("\ufffd") - part_bytes(part).count("\ufffd".encode())
+        if damaged > 0:
+            self.notes.append(ngettext(
+                "Part {path} has {n} damaged character that could not be decoded; it is "
+                "shown as \ufffd.",
+                "Part {path} has {n} damaged characters that could not be decoded; they are "
+                "shown as \ufffd.", damaged).format(path=path or "1", n=damaged))
+
+    def _add(self, part: BodyPart) -> None:
+        """Append a body block, naming the separately encrypted part it lies in (the
+        innermost, when such parts are nested)."""
+        sealed = [p for p in self.encrypted if _within(part.part, p)]
+        if sealed:
+            part = replace(part, encrypted_part=max(sealed, key=len))
+        self.parts.append(part)
+
+    def _holds_encrypted(self, path: str) -> bool:
+        """Whether the part at ``path`` is, or holds, a part encrypted on its own."""
+        return any(_within(p, path) for p in self.encrypted)
 
     def _alternative(self, kids: list[tuple[Message, str]], shown: bool, level: int) -> None:
-        """Show the richest alternative we can draw (the last one, RFC 2046); keep the files
-        of the others; remember a plain-text twin for the GUI's text view."""
-        chosen = None
-        for child, child_path in reversed(kids):
-            if _renderable(child):
-                chosen = (child, child_path)
-                break
+        """Show the richest alternative we can draw that has something to show (the last
+        one, RFC 2046; an empty part, as a multipart cut after a boundary line ends with,
+        does not count); keep the files of the others; remember a plain-text twin for the
+        GUI's text view.
+
+        Alternatives encrypted separately from each other are not known to say the same
+        (an old encrypted mail can be put beside a harmless one, as in the EFAIL attacks):
+        each of them that has content is shown too, marked as its own encrypted part.
+        """
+        drawable = [(child, path) for child, path in kids if _renderable(child)]
+        chosen = next(((c, p) for c, p in reversed(drawable) if _has_content(c)),
+                      drawable[-1] if drawable else None)
+        sealed = {path for child, path in drawable
+                  if self._holds_encrypted(path) and _has_content(child)}
         for child, child_path in kids:
-            is_chosen = chosen is not None and child is chosen[0]
-            self.walk(child, child_path, shown=shown and is_chosen, level=level + 1)
-            if shown and not is_chosen and _content_type(child) == "text/plain":
-                self.plain_alternatives.append(decode_text(child))
+            is_shown = (chosen is not None and child is chosen[0]) or child_path in sealed
+            self.walk(child, child_path, shown=shown and is_shown, level=level + 1)
+            if shown and not is_shown and _content_type(child) == "text/plain":
+                twin = decode_text(child)
+                if twin.strip():
+                    self.plain_alternatives.append(twin)
+        if shown and chosen is not None and sealed - {chosen[1]}:
+            self.sealed_alternatives.append(sorted(sealed))
 
     def _related(self, part: Message, kids: list[tuple[Message, str]], shown: bool,
                  level: int) -> None:
@@ -471,6 +560,28 @@ def _decoded_size(part: Message) -> int:
     except _DAMAGE:
         cte = ""
     return len(raw) * 3 // 4 if cte == "base64" else len(raw)
+
+
+def _within(path: str, root: str) -> bool:
+    """Whether ``path`` is ``root`` or lies inside it (``"2.1"`` inside ``"2"``)."""
+    return path == root or path.startswith(root + ".")
+
+
+_INVISIBLE_HTML = re.compile(rb"<(style|script|head|title)\b.*?</\1\s*>|<[^>]*>|&nbsp;|\s+",
+                             re.I | re.S)
+
+
+def _has_content(part: Message) -> bool:
+    """Whether a renderable part has something to show: not only white space (an HTML
+    part: text outside its tags, or a picture)."""
+    if part.is_multipart():
+        children = _payload(part)
+        return isinstance(children, list) and any(
+            isinstance(c, Message) and _renderable(c) and _has_content(c) for c in children)
+    data = part_bytes(part)
+    if _content_type(part) != "text/html":
+        return bool(data.strip())
+    return bool(_INVISIBLE_HTML.sub(b"", data)) or b"<img" in data.lower()
 
 
 def _renderable(part: Message) -> bool:
@@ -630,45 +741,6 @@ def decode_text(part: Message) -> str:
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.-]+)""", re.I)
-# Mail software labelled text with a charset and used its superset: decode with the superset.
-_SUPERSETS = {
-    "us-ascii": "utf-8", "ascii": "utf-8", "iso-8859-1": "windows-1252",
-    "latin-1": "windows-1252", "latin1": "windows-1252", "iso-8859-9": "windows-1254",
-    "gb2312": "gb18030", "gbk": "gb18030", "euc-cn": "gb18030", "x-gbk": "gb18030",
-    "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
-    "euc-kr": "cp949", "ks_c_5601-1987": "cp949", "big5": "big5hkscs",
-    "tis-620": "cp874", "iso-8859-11": "cp874", "windows-874": "cp874",
-    "iso-8859-8-i": "iso-8859-8", "iso-8859-6-i": "iso-8859-6", "utf8": "utf-8",
-    "unicode-1-1-utf-7": "utf-7", "x-unknown": "utf-8", "unknown-8bit": "utf-8",
-}
-
-
-_SINGLE_BYTE = re.compile(r"^(iso-?8859-\d+|windows-125\d|cp125\d|koi8-[ru]|latin-?\d)$")
-
-
-def decode_bytes(data: bytes, declared: str | None) -> str:
-    declared = (declared or "").strip().strip("\"'").lower() or None
-    if declared in ("us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"):
-        # Mail software often declared Latin-1 or ASCII but sent UTF-8 or cp1252.
-        candidates = ["utf-8", "windows-1252"]
-    else:
-        wanted = _SUPERSETS.get(declared, declared) if declared else None
-        candidates = [c for c in (wanted, declared, "utf-8", "windows-1252") if c]
-        if declared and _SINGLE_BYTE.match(declared):
-            # Valid UTF-8 with non-ASCII letters is practically never meant as a single-byte
-            # charset: a client labelled UTF-8 text with its old default.
-            candidates.insert(0, "utf-8")
-    for charset in candidates:
-        try:
-            text = data.decode(charset)
-        except (LookupError, ValueError):  # unknown, or a name with a NUL
-            continue
-        return _normalise_newlines(text)
-    return _normalise_newlines(data.decode("windows-1252", "replace"))
-
-
-def _normalise_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class _TextExtractor(HTMLParser):

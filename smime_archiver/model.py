@@ -298,6 +298,8 @@ class UnwrapResult:
     problems: tuple[PartProblem, ...] = ()
     recipients: tuple[RecipientRef, ...] = ()
     oid: str | None = None
+    # what the reader should know that is no damage (a closing MIME boundary missing)
+    notes: tuple[str, ...] = ()
 
     @property
     def signatures(self) -> tuple[SignatureInfo, ...]:
@@ -331,6 +333,8 @@ class BodyPart:
     ``"html"`` (``text``: the HTML source, unsanitized), ``"image"`` (an inline image part,
     also listed in the attachments) or ``"message"`` (a forwarded message/rfc822,
     ``message`` holds its own view).  ``part`` is the MIME path ("1.2").
+    ``encrypted_part``: the MIME path of the part that was encrypted on its own (apart from
+    the rest of the message) this block comes from, None when it was not.
     """
 
     kind: str
@@ -338,6 +342,7 @@ class BodyPart:
     text: str = field(default="", repr=False)
     attachment: Attachment | None = None
     message: MessageView | None = None
+    encrypted_part: str | None = None
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def open_message(raw: RawMail, keystore: KeyStore) -> OpenedMessage:
     """Take every S/MIME layer off one message and build its view; never raises."""
     result = unwrap_message(raw.data, keystore)
     try:
-        view = parse_message(result.message)
+        view = parse_message(result.message, encrypted_parts=encrypted_parts(result))
         result = with_problems(result, view.problems)  # limits the MIME model hit
     except Exception as e:
         log.debug("could not parse message %s %s", raw.source, raw.locator, exc_info=True)
@@ -92,6 +92,11 @@ def open_message(raw: RawMail, keystore: KeyStore) -> OpenedMessage:
                 layers=result.layers,
             )
     return OpenedMessage(raw, result, view)
+
+
+def encrypted_parts(result: UnwrapResult) -> list[str]:
+    """MIME paths of the parts that were encrypted on their own (not the whole message)."""
+    return [layer.part for layer in result.layers if layer.part and layer.encryption]
 
 
 def record_of(opened: OpenedMessage) -> MessageRecord:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from asn1crypto import cms as acms
 
+from smime_archiver.charsets import unlabelled_charset
 from smime_archiver.crypto import cms
 from smime_archiver.crypto.algorithms import cipher_label
 from smime_archiver.crypto.compressed import decompress_compressed
@@ -37,9 +38,9 @@ from smime_archiver.crypto.rawmime import (
     decode_body,
     line_ending_of,
     parse_entity,
+    read_structure,
     replace_span,
     split_multipart,
-    structure_defects,
     to_line_ending,
     walk,
 )
@@ -83,6 +84,7 @@ class _State:
     certificates: list
     layers: list[Layer] = field(default_factory=list)
     problems: list[PartProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for the reader, no damage
 
 
 @dataclass(frozen=True)
@@ -155,8 +157,10 @@ def _unwrap(data: bytes, state: _State) -> bytes:
         eol = line_ending_of(data)
     message = _unwrap_entity(data, state, None, top=True)
     message = _unwrap_nested(message, state, eol)
-    for path, detail in structure_defects(message):
+    structure = read_structure(message)
+    for path, detail in structure.defects:
         state.problems.append(PartProblem(path, Status.CORRUPT, detail))
+    state.notes.extend(text for _path, text in structure.notes)
     # Opened layers bring their own line endings; the result keeps the message's.
     return to_line_ending(message, eol) if state.layers else message
 
@@ -264,11 +268,6 @@ def _take_multipart_signed(
             _("The signed message (multipart/signed) does not have its two parts, the content "
               "and the signature.")
         )
-    if not mp.closed:
-        state.problems.append(PartProblem(part or "", Status.CORRUPT, _(
-            "The signed message (multipart/signed) is truncated: its closing MIME boundary "
-            "is missing."
-        )))
     (s1, e1), (s2, e2) = mp.parts[0], mp.parts[1]
     content = entity.body[s1:e1]
     signature_part = parse_entity(entity.body[s2:e2])
@@ -279,6 +278,7 @@ def _take_multipart_signed(
     ):
         return None  # not S/MIME (PGP or unknown): leave it alone
     signatures: tuple[SignatureInfo, ...]
+    readable = True
     try:
         ci = cms.load_content_info(decode_body(signature_part))
         _content, signatures = verify_signed_data(
@@ -286,6 +286,7 @@ def _take_multipart_signed(
         )
     except MessageError as e:
         log.info("unreadable signature part: %s", e)
+        readable = False
         signatures = (
             SignatureInfo(
                 valid=False,
@@ -293,6 +294,15 @@ def _take_multipart_signed(
                 detached=True,
             ),
         )
+    if not mp.closed and not readable:  # cut inside the signature
+        state.problems.append(PartProblem(part or "", Status.CORRUPT, _(
+            "The signed message (multipart/signed) is truncated: its closing MIME boundary "
+            "is missing."
+        )))
+    elif not mp.closed:  # the signature was read whole: only the last line is missing
+        state.notes.append(_(
+            "The closing MIME boundary of the signed message (multipart/signed) is missing; "
+            "its content and signature part were read completely."))
     return Layer("signed", signatures=signatures, part=part), content, None
 
 
@@ -375,11 +385,7 @@ def _looks_like_text(data: bytes) -> bool:
 def _plain_entity(body: bytes, hint: str | None) -> bytes:
     """A MIME entity for content that came without headers: text, or a binary attachment."""
     if _looks_like_text(body):
-        try:
-            body.decode("utf-8")
-            charset = "utf-8"
-        except UnicodeDecodeError:
-            charset = "windows-1252"
+        charset = unlabelled_charset(body)
         return (
             f"Content-Type: text/plain; charset={charset}\r\n"
             "Content-Transfer-Encoding: 8bit\r\n\r\n"
@@ -490,13 +496,15 @@ def with_problems(result: UnwrapResult, problems: tuple[PartProblem, ...]) -> Un
     new = tuple(p for p in problems if (p.part, p.detail) not in known)
     if not new or (result.status not in ARCHIVED_STATUSES and not result.problems):
         return result  # nothing new, or nothing was opened: the outcome already says why
-    state = _State(KeyStore([]), 0, [], list(result.layers), [*result.problems, *new])
+    state = _State(KeyStore([]), 0, [], list(result.layers), [*result.problems, *new],
+                   list(result.notes))
     return _outcome(result.message, state)
 
 
 def _outcome(message: bytes, state: _State) -> UnwrapResult:
     layers = tuple(state.layers)
     problems = tuple(state.problems)
+    notes = tuple(dict.fromkeys(state.notes))
     if any(layer.encryption for layer in layers):
         status = Status.DECRYPTED
     elif any(layer.kind == "signed" for layer in layers):
@@ -518,6 +526,8 @@ def _outcome(message: bytes, state: _State) -> UnwrapResult:
             len(problems),
         ).format(count=len(problems), where=where) + " " + first.detail
         detail = problem_text if not layers else f"{detail} {problem_text}"
+    if notes:
+        detail = " ".join((detail, *notes))
     return UnwrapResult(
         message=message,
         status=status,
@@ -526,6 +536,7 @@ def _outcome(message: bytes, state: _State) -> UnwrapResult:
         problems=problems,
         recipients=recipients,
         oid=oid,
+        notes=notes,
     )
 
 

@@ -18,6 +18,7 @@ import re
 
 from asn1crypto.core import ObjectIdentifier
 
+from smime_archiver.charsets import mostly_utf8
 from smime_archiver.crypto.algorithms import CONTENT_TYPES
 
 SAMPLE_SIZE = 64 * 1024  # enough to see the header block and judge text
@@ -107,6 +108,8 @@ def looks_like_text(data: bytes, *, truncated: bool = False) -> bool:
     except UnicodeDecodeError as e:
         if truncated and e.start >= len(data) - 3 and e.reason == "unexpected end of data":
             return True  # the sample cut a multi-byte character in two
+    if mostly_utf8(data):
+        return True  # UTF-8 text with a damaged byte or two (random bytes never are)
     # Windows-1252: Danish text has some æøå, random bytes have half their bytes >= 0x80
     # (a proportion that says nothing about a handful of bytes)
     high = len(_HIGH.findall(data))

@@ -73,7 +73,8 @@ def signature_line(sig: SignatureInfo, part: str | None = None) -> str:
 
 
 def protection_lines(result: UnwrapResult) -> list[str]:
-    """One line per opened layer and per signature, then one per part that stayed closed."""
+    """One line per opened layer and per signature, then one per part that stayed closed,
+    then the notes (e.g. a missing closing boundary, which is no damage)."""
     lines: list[str] = []
     for layer in result.layers:
         if layer.encryption is not None:
@@ -93,4 +94,5 @@ def protection_lines(result: UnwrapResult) -> list[str]:
         )
     if not lines:
         lines.append(_("This message was neither encrypted nor signed."))
+    lines.extend(result.notes)
     return lines

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import (
+    ActionFlowable,
     CondPageBreak,
     Flowable,
     HRFlowable,
@@ -21,16 +22,24 @@ from reportlab.platypus import (
     Paragraph,
     Spacer,
 )
+from reportlab.platypus.doctemplate import FrameActionFlowable
 
 from smime_archiver.i18n import _, ngettext
 from smime_archiver.mime import html_to_text
-from smime_archiver.model import Attachment, MessageView, RawMail, Status, UnwrapResult
+from smime_archiver.model import (
+    Attachment,
+    EncryptionInfo,
+    MessageView,
+    RawMail,
+    Status,
+    UnwrapResult,
+)
 from smime_archiver.render.blocks import FitLine, Look, Row, Rows
 from smime_archiver.render.fonts import MONO, SANS_BOLD, markup
 from smime_archiver.render.html import html_flowables
 from smime_archiver.render.htmltree import count_remote
 from smime_archiver.render.images import IMAGE_TYPES, ImageProblem, image_flowable, placeholder
-from smime_archiver.render.status import protection_lines, status_label
+from smime_archiver.render.status import encryption_line, protection_lines, status_label
 from smime_archiver.render.styles import FRAME_HEIGHT, FRAME_WIDTH, LIGHT_GREY, styles, table_style
 from smime_archiver.render.tables import Table
 from smime_archiver.render.text import breakable, text_flowables
@@ -41,7 +50,9 @@ _STATUS_COLOURS = {
     Status.PLAIN: colors.HexColor("#f1f3f4"),
 }
 _PROBLEM_COLOUR = colors.HexColor("#fce8e6")
+_SEALED_RULE = colors.HexColor("#81c995")  # the green of the decrypted status, darker
 _NEST_INDENT = 7 * mm
+_SEALED_INDENT = 4 * mm  # a part encrypted on its own, inside its rules
 _LABEL_WIDTH = 24 * mm  # the label column of the header block
 MAX_OUTLINE_TITLE = 120
 
@@ -72,12 +83,16 @@ class Options:
     text_only: bool = False  # draw HTML bodies as plain text (last resort)
     notes: list[str] = field(default_factory=list)
     limits: list[str] = field(default_factory=list)  # filled: pictures/tables not drawn
+    # the layers of parts encrypted on their own, by MIME path (set by build_story)
+    encrypted: dict[str, EncryptionInfo] = field(default_factory=dict)
 
 
 def build_story(view: MessageView, result: UnwrapResult, raw: RawMail,
                 options: Options) -> list[Flowable]:
     st = styles()
     subject = view.subject or _("(no subject)")
+    options.encrypted = {layer.part: layer.encryption for layer in result.layers
+                         if layer.part and layer.encryption is not None}
     body, notes = message_body(view, options, level=1, width=FRAME_WIDTH)
     story: list[Flowable] = [
         Bookmark(subject, 0),
@@ -91,9 +106,13 @@ def build_story(view: MessageView, result: UnwrapResult, raw: RawMail,
     return story
 
 
-def message_body(view: MessageView, options: Options, *, level: int,
-                 width: float) -> tuple[list[Flowable], list[str]]:
-    """Flowables for the body, pictures and attachments of ``view``; and notes for the panel."""
+def message_body(view: MessageView, options: Options, *, level: int, width: float,
+                 within: str | None = None) -> tuple[list[Flowable], list[str]]:
+    """Flowables for the body, pictures and attachments of ``view``; and notes for the panel.
+
+    ``within``: the separately encrypted part this view is drawn inside (a forwarded
+    message in it), which is not marked again.
+    """
     st = styles()
     out: list[Flowable] = [Bookmark(_("Message text"), level),
                            FitLine(_("Message"), st["section"])]
@@ -102,29 +121,45 @@ def message_body(view: MessageView, options: Options, *, level: int,
     shown_parts: set[str] = set()
     remote = 0
     drawn = 0
+    sealed: str | None = None  # the separately encrypted part whose rules are open
+    anchor: list[float | None] = [None]  # where its rule is drawn (see _Ruled)
     for part in view.parts:
+        own = part.encrypted_part if part.encrypted_part != within else None
+        if own != sealed:
+            if sealed is not None:
+                out += _sealed_end()
+            if own is not None:
+                anchor = [None]
+                out += _sealed_start(own, options, level, anchor)
+            sealed = own
+        body: list[Flowable] = []
+        part_width = width - _SEALED_INDENT if sealed is not None else width
         if part.kind == "text":
-            out += text_flowables(part.text, width=width)
+            body += text_flowables(part.text, width=part_width)
             drawn += 1
         elif part.kind == "html":
             remote += count_remote(part.text)
             if options.text_only:
-                out += text_flowables(html_to_text(part.text), width=width)
+                body += text_flowables(html_to_text(part.text), width=part_width)
             else:
-                flowables, ctx = html_flowables(part.text, view.attachments, width,
+                flowables, ctx = html_flowables(part.text, view.attachments, part_width,
                                                 simple=options.simple)
-                out += flowables
+                body += flowables
                 shown_cids |= ctx.used_cids
                 notes += ctx.notes
                 options.limits.extend(ctx.limits)
             drawn += 1
         elif part.kind == "image" and part.attachment is not None:
-            out += _picture(part.attachment, width, options.limits)
+            body += _picture(part.attachment, part_width, options.limits)
             shown_parts.add(part.attachment.part)
             drawn += 1
         elif part.kind == "message" and part.message is not None:
-            out += forwarded(part.message, part.part, options, level=level, width=width)
+            body += forwarded(part.message, part.part, options, level=level, width=part_width,
+                              within=sealed or within)
             drawn += 1
+        out += _ruled(body, anchor) if sealed is not None else body  # a rule down the part
+    if sealed is not None:
+        out += _sealed_end()
     if not drawn:
         out.append(Paragraph(markup(_("(This message has no text.)")), st["quote"]))
     if remote:
@@ -149,13 +184,100 @@ def message_body(view: MessageView, options: Options, *, level: int,
     return out, notes
 
 
+def _sealed_start(part: str, options: Options, level: int,
+                  anchor: list[float | None]) -> list[Flowable]:
+    """The head of a part that was encrypted on its own: a rule, its name and how it was
+    encrypted; what follows is indented (and ruled, :func:`_ruled`) until
+    :func:`_sealed_end`."""
+    st = styles()
+    title = _("Encrypted part {part}").format(part=part)
+    info = options.encrypted.get(part)
+    how = encryption_line(info) if info is not None else _(
+        "Encrypted separately from the rest of the message.")
+    return [
+        Spacer(1, 2 * mm),
+        Bookmark(title, level),
+        HRFlowable(width="100%", thickness=0.8, color=_SEALED_RULE, spaceAfter=2),
+        Indenter(left=_SEALED_INDENT),
+        *_ruled([FitLine(title, st["status"], SANS_BOLD), Paragraph(markup(how), st["note"])],
+                anchor),
+    ]
+
+
+class _Ruled(Flowable):
+    """A flowable of a separately encrypted part, with the part's rule down its left: on
+    every page the part runs over, its text stays marked as that part.
+
+    ``anchor`` is shared by the part's flowables: the x its first one is drawn at (the
+    part's indented left edge), so the rule stays in one line while forwarded messages
+    inside the part indent their own flowables further.
+    """
+
+    def __init__(self, inner: Flowable, anchor: list[float | None]) -> None:
+        super().__init__()
+        self.inner = inner
+        self.anchor = anchor
+        self.width = self.height = 0
+        self._x = 0.0
+        # what the frame asks of the flowable itself
+        self._ZEROSIZE = getattr(inner, "_ZEROSIZE", False)
+        self._SPACETRANSFER = getattr(inner, "_SPACETRANSFER", False)
+
+    def wrap(self, availWidth, availHeight):
+        self.width, self.height = self.inner.wrap(availWidth, availHeight)
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):
+        return [_Ruled(piece, self.anchor)
+                for piece in self.inner.split(availWidth, availHeight)]
+
+    def getSpaceBefore(self) -> float:
+        return self.inner.getSpaceBefore()
+
+    def getSpaceAfter(self) -> float:
+        return self.inner.getSpaceAfter()
+
+    def getKeepWithNext(self):
+        return self.inner.getKeepWithNext()
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        self._x = x
+        if self.anchor[0] is None:
+            self.anchor[0] = x
+        super().drawOn(canvas, x, y, _sW)
+
+    def draw(self) -> None:
+        self.inner.drawOn(self.canv, 0, 0)
+        canv = self.canv
+        canv.saveState()
+        canv.setStrokeColor(_SEALED_RULE)
+        canv.setLineWidth(0.8)
+        x = (self.anchor[0] or self._x) - self._x + 1.5 - _SEALED_INDENT
+        canv.line(x, -self.getSpaceAfter(), x, self.height + self.getSpaceBefore())
+        canv.restoreState()
+
+
+def _ruled(flowables: list[Flowable], anchor: list[float | None]) -> list[Flowable]:
+    """``flowables`` with the rule of their encrypted part (indents and page breaks stay as
+    they are: the frame acts on them)."""
+    return [f if isinstance(f, (ActionFlowable, FrameActionFlowable, CondPageBreak))
+            else _Ruled(f, anchor) for f in flowables]
+
+
+def _sealed_end() -> list[Flowable]:
+    return [Indenter(left=-_SEALED_INDENT),
+            HRFlowable(width="100%", thickness=0.8, color=_SEALED_RULE, spaceBefore=2,
+                       spaceAfter=2)]
+
+
 def forwarded(view: MessageView, part: str, options: Options, *, level: int,
-              width: float) -> list[Flowable]:
+              width: float, within: str | None = None) -> list[Flowable]:
     st = styles()
     title = _("Forwarded message (part {part}): {subject}").format(
         part=part, subject=view.subject or _("(no subject)"))
     inner_width = width - _NEST_INDENT
-    body, notes = message_body(view, options, level=level + 1, width=inner_width)
+    body, notes = message_body(view, options, level=level + 1, width=inner_width,
+                               within=within)
     out: list[Flowable] = [
         Spacer(1, 3 * mm),
         Bookmark(title, level),

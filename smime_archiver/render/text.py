@@ -1,7 +1,8 @@
 """Plain text bodies -> flowables: paragraphs, quoted replies, aligned (monospace) blocks.
 
 Line breaks are kept as the sender wrote them (format=flowed is already joined by the
-MIME model); long lines wrap; quoted replies (``>``) get a grey bar per quote level;
+MIME model); long lines wrap; quoted replies keep their ``>`` marks and get a grey bar per
+quote level;
 blocks that rely on alignment (tabs, runs of spaces, box drawing) are set in monospace
 with long lines broken and marked ``↪``.  Text with Hebrew or Arabic goes through
 :mod:`smime_archiver.render.rtl`.
@@ -49,31 +50,54 @@ def quote_style(base: str, depth: int) -> ParagraphStyle:
 
 
 def text_flowables(text: str, *, width: float = FRAME_WIDTH) -> list[Flowable]:
-    """Flowables for a plain-text body."""
+    """Flowables for a plain-text body.
+
+    Every character of the text is drawn: the ``>`` marks of a quoted reply stay in the
+    line (so they are in the PDF's text, and ``> 50 kr.`` still says what it said), and a
+    grey bar per quote level marks the quote as well.
+    """
     out: list[Flowable] = []
     lines = text.replace("\r\n", "\n").split("\n")
-    groups: list[tuple[int, list[str]]] = []  # (quote depth, lines); blank lines end a group
-    for line in lines:
-        match = _QUOTE.match(line)
-        depth = match.group(1).count(">") if match else 0
-        content = line[match.end():] if match else line
-        if not content.strip():
-            groups.append((depth, []))
+    depths = quote_depths(lines)
+    groups: list[tuple[int, list[str], bool]] = []  # (quote depth, lines, aligned)
+    for line, depth in zip(lines, depths, strict=True):
+        if not line.strip():  # blank lines end a group
+            groups.append((depth, [], False))
             continue
+        match = _QUOTE.match(line) if depth else None
+        aligned = bool(_ALIGNED.search(line[match.end():] if match else line))
         if groups and groups[-1][0] == depth and groups[-1][1]:
-            groups[-1][1].append(content)
+            groups[-1][1].append(line)
+            if aligned and not groups[-1][2]:
+                groups[-1] = (depth, groups[-1][1], True)
         else:
-            groups.append((depth, [content]))
-    for depth, block in groups:
+            groups.append((depth, [line], aligned))
+    for depth, block, aligned in groups:
         if block:
-            out.extend(_block(block, depth, width))
+            out.extend(_block(block, depth, width, aligned))
     return out
 
 
-def _block(lines: list[str], depth: int, width: float) -> list[Flowable]:
+def quote_depths(lines: list[str]) -> list[int]:
+    """The quote level of each line: the number of its leading ``>`` marks.
+
+    A ``>From `` line outside a quote is not a quote: mbox writers put the ``>`` before
+    a line that began with ``From `` (it is drawn as it stands, without a bar).
+    """
+    depths = [match.group(1).count(">") if (match := _QUOTE.match(line)) else 0
+              for line in lines]
+    for i, line in enumerate(lines):
+        if depths[i] == 1 and line.startswith(">From "):
+            before = next((depths[j] for j in range(i - 1, -1, -1) if lines[j].strip()), 0)
+            after = next((depths[j] for j in range(i + 1, len(lines)) if lines[j].strip()), 0)
+            if not before and not after:
+                depths[i] = 0
+    return depths
+
+
+def _block(lines: list[str], depth: int, width: float, aligned: bool) -> list[Flowable]:
     """One block of lines as flowables of at most ``_MAX_LINES_PER_PARAGRAPH`` source lines
     (each page break copies the rest of a flowable: long ones would be slow)."""
-    aligned = any(_ALIGNED.search(line) for line in lines)
     base = "mono" if aligned else "body"
     depth = min(depth, 8)
     style = quote_style(base, depth) if depth else styles()[base]

@@ -168,14 +168,18 @@ class Harness:
     def mime(self, data: bytes) -> None:
         from smime_archiver.model import Status, UnwrapResult
 
-        self._view_and_render(data, UnwrapResult(data, Status.PLAIN, "fuzz"))
+        # every other input is drawn as if its parts 1 and 2 had been encrypted on their own
+        # (framed, ruled blocks; alternatives all shown), the others as they are
+        sealed = ("1", "2") if len(data) % 2 else ()
+        self._view_and_render(data, UnwrapResult(data, Status.PLAIN, "fuzz"), sealed)
 
-    def _view_and_render(self, message: bytes, result) -> None:
+    def _view_and_render(self, message: bytes, result, sealed: tuple[str, ...] = ()) -> None:
         from smime_archiver.mime import parse_message
         from smime_archiver.render.pdf import render_pdf
+        from smime_archiver.work import encrypted_parts
 
         with catch_all_watch(allow=("smime_archiver.render.pdf",)), only():
-            view = parse_message(message)
+            view = parse_message(message, encrypted_parts=[*encrypted_parts(result), *sealed])
             if self.render:
                 pdf = render_pdf(view, result, RawMail("fuzz.eml", message))
                 if not pdf.startswith(b"%PDF"):

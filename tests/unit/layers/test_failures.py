@@ -13,6 +13,7 @@ from tests.support import tools
 from tests.support.layers import (
     HEADERS,
     TEXT,
+    b64,
     body_text,
     compressed_data,
     message,
@@ -83,19 +84,69 @@ def test_multipart_signed_without_closing_boundary(people, bob_keys):
     assert not result.signatures[0].valid
 
 
-def test_truncated_plain_multipart_is_reported_and_kept(bob_keys):
+def test_missing_closing_boundary_alone_is_a_note_not_damage(bob_keys):
     full = message(multipart("mixed", [TEXT, TEXT]))
+    # the message ends where the close delimiter would be: the text of part 2 is all there
     cut = full[: full.rindex(b"--=_BOUNDARY_42--")]
     result = unwrap_message(cut, bob_keys)
-    assert result.status is Status.CORRUPT and result.message == cut
-    assert result.problems[0].part == ""
-    assert "multipart/mixed part is truncated" in result.detail
+    assert result.status is Status.PLAIN and result.message == cut
+    assert result.problems == ()
+    (note,) = result.notes
+    assert "closing MIME boundary of the multipart/mixed part (the message) is missing" in note
+    assert "its last part (part 2) may be incomplete" in note
+    assert note in result.detail
+    # it ends right after a boundary line (an empty last part): the parts before are whole
+    after_line = full[: full.rindex(b"--=_BOUNDARY_42--")] + b"--=_BOUNDARY_42\r\n"
+    result = unwrap_message(after_line, bob_keys)
+    assert result.status is Status.PLAIN and result.problems == ()
+    assert "ends right after a boundary line" in result.notes[0]
+    # nested: the inner alternative ends without its delimiter, the outer one is closed
     nested = message(multipart("mixed", [TEXT, multipart("alternative", [TEXT], "inner")[:-12]]))
     result = unwrap_message(nested, bob_keys)
-    assert [(p.part, p.status) for p in result.problems] == [("2", Status.CORRUPT)]
+    assert result.status is Status.PLAIN and result.problems == ()
+    assert [n.split(" is missing")[0] for n in result.notes] == [
+        "The closing MIME boundary of the multipart/alternative part (part 2)"]
+    # both end together: one note, by the innermost
+    both = message(multipart("mixed", [TEXT, multipart("alternative", [TEXT], "inner")]))
+    both = both[: both.index(b"--inner--")]
+    result = unwrap_message(both, bob_keys)
+    assert result.status is Status.PLAIN and len(result.notes) == 1
+    assert "multipart/alternative part (part 2)" in result.notes[0]
+
+
+def test_multipart_cut_inside_its_last_part_is_damaged(bob_keys):
+    attachment = (b"Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+                  b'Content-Disposition: attachment; filename="a.pdf"\r\n\r\n'
+                  + b64(b"%PDF-1.4 " * 200))
+    full = message(multipart("mixed", [TEXT, attachment]))
+    for cut in (full[: full.index(b"Content-Disposition")],  # inside the part's headers
+                # inside its base64, in a group of four (a cut between groups looks like an
+                # end: then the note below says the part may be incomplete)
+                full[: full.rindex(b"--=_BOUNDARY_42--") - 41]):
+        result = unwrap_message(cut, bob_keys)
+        assert result.status is Status.CORRUPT and result.message == cut
+        assert result.problems[0].part == ""
+        assert ("multipart/mixed part is truncated: its closing MIME boundary is missing and "
+                "its last part (part 2) is cut off") in result.detail
+        assert result.notes == ()
     no_boundary = HEADERS + b"Content-Type: multipart/mixed\r\n\r\n--x\r\n\r\nhi\r\n--x--\r\n"
     result = unwrap_message(no_boundary, bob_keys)
     assert result.status is Status.CORRUPT and "no boundary parameter" in result.detail
+    never = HEADERS + b'Content-Type: multipart/mixed; boundary="x"\r\n\r\nno lines at all\r\n'
+    result = unwrap_message(never, bob_keys)
+    assert result.status is Status.CORRUPT and "closing MIME boundary is missing" in result.detail
+
+
+def test_multipart_signed_whose_last_line_is_missing_is_signed(people, bob_keys):
+    signed = tools.cms_sign(TEXT, people.alice, detached=True, extra_args=CRLFEOL)
+    cut = signed[: signed.rindex(b"--\r\n")]  # the signature whole, no "--" after the line
+    cut = cut[: cut.rindex(b"\r\n------")]  # no close delimiter line at all
+    result = unwrap_message(HEADERS + cut, bob_keys)
+    assert result.status is Status.SIGNED, result.detail
+    assert result.signatures[0].valid
+    assert result.problems == ()
+    assert "closing MIME boundary of the signed message (multipart/signed) is missing" in \
+        result.notes[0]
 
 
 def test_multipart_signed_without_boundary_parameter(bob_keys):

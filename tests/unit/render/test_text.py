@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from email.message import EmailMessage
 from email.policy import SMTP
 
+import pikepdf
 import pytest
 
 from tests.unit.render import samples
@@ -92,3 +94,72 @@ def test_giant_bodies_and_headers_stay_linear_and_complete(render):
     squeezed = "".join("".join(body).split())
     assert "a" * 100_000 in squeezed
     assert squeezed.count("x") >= 5000
+
+
+# --- every character of the text is in the PDF ----------------------------------------------
+
+FIDELITY_TEXT = """Hej Søren
+
+>From the archive of 2012: the letter is enclosed.
+Prices:
+> 50 kr. is the limit
+>> 100 kr. needs a signature
+< 10 kr. is free, and 5 > 3 holds
+
+Den 4. marts 2013 skrev Søren:
+> Hej Skat, jeg mangler min årsopgørelse for 2012.
+>
+> Kan I sende den igen?
+>> Tidligere citat
+> > spaced nesting
+>>>
+>From inside a quote is part of the quote
+>    indented code in a quote	with a tab
+> a long quoted line that must wrap because it is far wider than the column of the page \
+is, so the second half lands on a line of its own without its marks
+=> arrow
+->also >>> here
+Med venlig hilsen
+Birthe
+"""
+
+
+def _flat(text: str) -> str:
+    return "".join(text.replace("↪", "").split())
+
+
+def test_every_character_of_a_plain_text_body_is_in_the_pdf_text(render):
+    rendered = render(_message(FIDELITY_TEXT.encode(), "text/plain; charset=utf-8"))
+    text = rendered.text()
+    assert _flat(FIDELITY_TEXT) in _flat(text)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    for line in (">From the archive of 2012: the letter is enclosed.", "> 50 kr. is the limit",
+                 ">> 100 kr. needs a signature", ">", ">>>", "> > spaced nesting",
+                 ">From inside a quote is part of the quote"):
+        assert line in lines, line
+
+
+def test_quote_marks_stay_and_bars_are_drawn(render):
+    """The bars are drawn as before (one per level), the marks are text beside them."""
+    from smime_archiver.render.text import quote_depths
+
+    lines = FIDELITY_TEXT.split("\n")
+    depths = dict(zip(lines, quote_depths(lines), strict=True))
+    assert depths[">From the archive of 2012: the letter is enclosed."] == 0  # mbox's escape
+    assert depths[">From inside a quote is part of the quote"] == 1
+    assert depths["> 50 kr. is the limit"] == 1 and depths[">> 100 kr. needs a signature"] == 2
+    assert depths["> > spaced nesting"] == 2 and depths[">>>"] == 3
+    assert depths["=> arrow"] == 0 and depths["< 10 kr. is free, and 5 > 3 holds"] == 0
+    rendered = render(_message(FIDELITY_TEXT.encode(), "text/plain; charset=utf-8"))
+    with pikepdf.open(rendered.path) as pdf:
+        content = b"".join(page.obj.Contents.read_bytes() for page in pdf.pages)
+    bars = re.findall(rb"\.603922 \.627451 \.65098 RG\n1\.2 w\n((?:n [-\d. ]+ m [-\d. ]+ l S\n)+)",
+                      content)
+    # one bar per level for each block of one level: 1, 2, then 1, 2, 3, 1 (the >From line
+    # outside a quote has none)
+    assert sorted(b.count(b" l S") for b in bars) == [1, 1, 1, 2, 2, 3]
+
+
+def test_flowed_quotes_keep_their_marks(render):
+    text = render(samples.flowed_latin1()).text()
+    assert "> Citeret tekst som også er brudt op." in " ".join(text.split())
