@@ -147,10 +147,19 @@ class _TokenKey:
     def _same_key(self, obj: Any) -> bool:
         return True
 
-    def _run(self, operation: Callable[[Any], Any], what: str) -> Any:
-        """``operation(key object)`` on the token; a refused mechanism raises :class:`_Refused`."""
+    def _run(self, operation: Callable[[Any], Any], what: str, needs: str) -> Any:
+        """``operation(key object)`` on the token; a refused mechanism raises :class:`_Refused`.
+
+        ``needs``: the key attribute that allows the operation (``CKA_DECRYPT``, ``CKA_DERIVE``);
+        python-pkcs11 offers the method only when the token says it is true.
+        """
+        method = {"CKA_DECRYPT": "decrypt", "CKA_DERIVE": "derive_key"}[needs]
+
         def call(session: Any) -> Any:
-            return operation(self._handle(session))
+            key = self._handle(session)
+            if not hasattr(key, method):
+                raise _NotPermitted(_("the key's {attribute} is false").format(attribute=needs))
+            return operation(key)
 
         try:
             return self._session.run(call)
@@ -163,7 +172,7 @@ class _TokenKey:
             raise
         except PKCS11Error as e:
             if "0x68" in str(e):  # CKR_KEY_FUNCTION_NOT_PERMITTED, unnamed by python-pkcs11
-                raise _Refused("CKR_KEY_FUNCTION_NOT_PERMITTED") from e
+                raise _NotPermitted("CKR_KEY_FUNCTION_NOT_PERMITTED") from e
             raise texts.failed(self.describe_token(), self.ref.token.module,
                                texts.ckr_name(e)) from e
 
@@ -184,6 +193,10 @@ class _TokenKey:
 
 class _Refused(Exception):
     """The token refused the mechanism or its parameters (internal)."""
+
+
+class _NotPermitted(_Refused):
+    """The token does not let this key do this at all, whatever the mechanism (internal)."""
 
 
 class TokenRSAPrivateKey(_TokenKey, rsa.RSAPrivateKey):
@@ -240,7 +253,9 @@ class TokenRSAPrivateKey(_TokenKey, rsa.RSAPrivateKey):
             try:
                 return self._run(lambda key: key.decrypt(ciphertext, mechanism=mechanism,
                                                          mechanism_param=param, pin=pin),
-                                 _("decrypt"))
+                                 _("decrypt"), "CKA_DECRYPT")
+            except _NotPermitted as e:
+                raise self._refused(name, str(e)) from e
             except _Refused as e:
                 detail = str(e)
         else:
@@ -258,7 +273,7 @@ class TokenRSAPrivateKey(_TokenKey, rsa.RSAPrivateKey):
         try:
             em = self._run(lambda key: key.decrypt(ciphertext.rjust(k, b"\x00"),
                                                    mechanism=Mechanism.RSA_X_509, pin=pin),
-                           _("decrypt"))
+                           _("decrypt"), "CKA_DECRYPT")
         except _Refused as e:
             raise self._refused(name, f"{detail}; CKM_RSA_X_509: {e}") from e
         log.debug("token %s: %s through raw RSA", self.ref.token.serial, name)
@@ -308,7 +323,7 @@ class TokenECPrivateKey(_TokenKey, ec.EllipticCurvePrivateKey):
                 secret.destroy()  # a session object per message would pile up on the token
 
         try:
-            return self._run(derive, _("agree on a key"))
+            return self._run(derive, _("agree on a key"), "CKA_DERIVE")
         except _Refused as e:
             raise self._refused(name, str(e)) from e
 

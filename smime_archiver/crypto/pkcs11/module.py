@@ -229,6 +229,12 @@ def open_module(path: str | os.PathLike) -> Module:
         return module
 
 
+def loaded_module(path: str | os.PathLike) -> Module | None:
+    """The module at ``path`` if this process loaded it, else None (nothing is loaded)."""
+    with _modules_lock:
+        return _modules.get(os.fsdecode(path))
+
+
 def _load(path: str) -> Any:
     if not os.path.exists(path):
         raise texts.module_missing(path)

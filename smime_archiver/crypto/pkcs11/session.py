@@ -25,7 +25,13 @@ import pkcs11
 from pkcs11 import PKCS11Error
 
 from smime_archiver.crypto.pkcs11 import texts
-from smime_archiver.crypto.pkcs11.module import Module, TokenInfo, TokenRef, open_module
+from smime_archiver.crypto.pkcs11.module import (
+    Module,
+    TokenInfo,
+    TokenRef,
+    loaded_module,
+    open_module,
+)
 from smime_archiver.errors import (
     NoTokenError,
     PinLockedError,
@@ -257,3 +263,18 @@ def _remember(session: TokenSession) -> TokenSession:
     with _sessions_lock:
         _sessions[session.ref] = session
     return session
+
+
+def close_module(path: str | os.PathLike) -> None:
+    """End every session of this process on the module at ``path``, then ``C_Finalize`` it.
+
+    The next :func:`open_module` initializes it afresh (and sees tokens inserted since).
+    """
+    path = os.fsdecode(path)
+    with _sessions_lock:
+        mine = [s for s in _sessions.values() if s.module.path == path]
+    for session in mine:
+        session.close()
+    module = loaded_module(path)
+    if module is not None:
+        module.close()
