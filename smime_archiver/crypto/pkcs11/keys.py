@@ -253,7 +253,7 @@ class TokenRSAPrivateKey(_TokenKey, rsa.RSAPrivateKey):
             try:
                 return self._run(lambda key: key.decrypt(ciphertext, mechanism=mechanism,
                                                          mechanism_param=param, pin=pin),
-                                 _("decrypt"), "CKA_DECRYPT")
+                                 "decrypt", "CKA_DECRYPT")
             except _NotPermitted as e:
                 raise self._refused(name, str(e)) from e
             except _Refused as e:
@@ -273,7 +273,7 @@ class TokenRSAPrivateKey(_TokenKey, rsa.RSAPrivateKey):
         try:
             em = self._run(lambda key: key.decrypt(ciphertext.rjust(k, b"\x00"),
                                                    mechanism=Mechanism.RSA_X_509, pin=pin),
-                           _("decrypt"), "CKA_DECRYPT")
+                           "decrypt", "CKA_DECRYPT")
         except _Refused as e:
             raise self._refused(name, f"{detail}; CKM_RSA_X_509: {e}") from e
         log.debug("token %s: %s through raw RSA", self.ref.token.serial, name)
@@ -323,7 +323,7 @@ class TokenECPrivateKey(_TokenKey, ec.EllipticCurvePrivateKey):
                 secret.destroy()  # a session object per message would pile up on the token
 
         try:
-            return self._run(derive, _("agree on a key"), "CKA_DERIVE")
+            return self._run(derive, "agree on a key", "CKA_DERIVE")
         except _Refused as e:
             raise self._refused(name, str(e)) from e
 

@@ -73,14 +73,6 @@ def no_token(module: str) -> NoTokenError:
     )
 
 
-def slot_empty(module: str, slot: str) -> NoTokenError:
-    return NoTokenError(
-        _("No token is inserted in {slot} of {module}. Insert the token and try again.")
-        .format(slot=slot, module=module),
-        source=module,
-    )
-
-
 def token_gone(token: str, module: str) -> NoTokenError:
     return NoTokenError(
         _("The token {token} is not inserted (the module {module} does not find it). Insert "
