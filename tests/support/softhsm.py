@@ -134,3 +134,27 @@ def set_key_attribute(label: str, pin: str, key_id: bytes, attribute, value) -> 
                                         pkcs11.Attribute.ID: key_id}))
         key[attribute] = value
     p11.close_module(MODULE)
+
+
+class Shim:
+    """``p11shim.c`` built around SoftHSM: a real module that can also show an empty reader,
+    a token pulled out (``CKR_DEVICE_REMOVED``) or a locked PIN (``CKR_PIN_LOCKED``)."""
+
+    SOURCE = Path(__file__).with_name("p11shim.c")
+
+    def __init__(self, directory: Path):
+        self.dir = Path(directory)
+        self.module = str(self.dir / "libp11shim.so")
+        if not os.path.exists(self.module):
+            run(["cc", "-shared", "-fPIC", "-O1", "-o", self.module, str(self.SOURCE), "-ldl"])
+        self.state = self.dir / "state"
+        self.state.write_text("")
+
+    def activate(self) -> Shim:
+        os.environ["P11SHIM_TARGET"] = MODULE
+        os.environ["P11SHIM_STATE"] = str(self.state)
+        p11.close_module(self.module)
+        return self
+
+    def set(self, *words: str) -> None:
+        self.state.write_text(" ".join(words))

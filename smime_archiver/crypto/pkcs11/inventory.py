@@ -158,9 +158,9 @@ def _ec_public_for(key: _KeyObject, publics: list[_PublicObject],
     """The public key of an EC private key (which does not show its point itself)."""
     if key.public is not None:
         return key.public
-    for public in publics:
-        if public.key_id == key.key_id:
-            return public.public
+    for obj in publics:
+        if obj.key_id == key.key_id:
+            return obj.public
     for cert_id, cert in certs:
         public = cert.public_key()
         if cert_id == key.key_id and isinstance(public, ec.EllipticCurvePublicKey) and (
@@ -173,6 +173,7 @@ def _ec_public_for(key: _KeyObject, publics: list[_PublicObject],
 def token_entries(session: TokenSession,
                   on_warning: Callable[[str], None] | None = None) -> list[PrivateKeyEntry]:
     """Every usable private key on the token, one entry per certificate it pairs with."""
+    session.ensure_present()
     keys, publics, certs = session.run(_inventory)
     warn = on_warning or (lambda text: log.warning("%s", text))
     token = session.describe()
@@ -188,15 +189,16 @@ def token_entries(session: TokenSession,
             warn(texts.key_without_public(name, token))
             continue
         spki = _spki(public)
-        mine = [i for i, (_id, cert) in enumerate(certs) if _spki(cert.public_key()) == spki]
-        paired.update(mine)
-        mine.sort(key=lambda i: certs[i][1].not_valid_before_utc)
-        found.append((key, public, [certs[i][1] for i in mine]))
+        indexes = [i for i, (_id, cert) in enumerate(certs) if _spki(cert.public_key()) == spki]
+        paired.update(indexes)
+        indexes.sort(key=lambda i: certs[i][1].not_valid_before_utc)
+        found.append((key, public, [certs[i][1] for i in indexes]))
     chain = tuple(cert.public_bytes(serialization.Encoding.DER)
                   for i, (_id, cert) in enumerate(certs) if i not in paired)
     entries = []
-    for key, public, mine in found:
-        for cert in mine or [None]:
+    for key, public, paired_certs in found:
+        choices: list[x509.Certificate | None] = list(paired_certs) or [None]
+        for cert in choices:
             ref = TokenKeyRef(session.ref, key.key_id, key.label, key.kind, _spki(public),
                               cert.public_bytes(serialization.Encoding.DER) if cert else None,
                               chain, key.always_authenticate)

@@ -126,13 +126,17 @@ class _TokenKey:
         raise UnsupportedAlgorithm("signing with a token key is not supported")
 
     def check(self) -> None:
-        """Raise :class:`TokenRemovedError` unless the key is on the token now."""
-        self._session.run(self._handle)
+        """Raise :class:`TokenRemovedError` unless the key is on the token now (asks it)."""
+        self._session.run(self._find)
 
     def _handle(self, session: Any) -> Any:
-        generation = self._session.generation
-        if self._cached is not None and self._cached[0] == generation:
+        if self._cached is not None and self._cached[0] == self._session.generation:
             return self._cached[1]
+        return self._find(session)
+
+    def _find(self, session: Any) -> Any:
+        generation = self._session.generation
+        self._session.ensure_present()
         key_type = KeyType.RSA if self.ref.kind == "rsa" else KeyType.EC
         found = list(session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY,
                                           Attribute.ID: self.ref.key_id,

@@ -13,6 +13,7 @@ import ctypes
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +21,13 @@ import pkcs11
 from pkcs11 import PKCS11Error, SlotFlag, TokenFlag
 
 from smime_archiver.crypto.pkcs11 import texts
+from smime_archiver.errors import NoTokenError
 from smime_archiver.i18n import _
 
 log = logging.getLogger(__name__)
+
+SETTLE_TRIES = 3
+SETTLE_PAUSE = 0.3  # seconds
 
 # Magic numbers of the shared-library formats: ELF, PE (MZ) and Mach-O (thin and fat).
 _LIBRARY_MAGIC = (b"\x7fELF", b"MZ", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf",
@@ -113,6 +118,8 @@ class Module:
         self._lib = lib
         self._pid = os.getpid()
         self._lock = threading.RLock()
+        # bumped whenever the module is initialized again: every session before it is void
+        self.epoch = 0
 
     def __repr__(self) -> str:
         return f"Module({self.path!r})"
@@ -127,7 +134,19 @@ class Module:
             if self._pid != os.getpid():
                 self._lib = _initialize_in_child(self.path, self._lib)
                 self._pid = os.getpid()
+                self.epoch += 1
             return self._lib
+
+    def reinitialize(self) -> None:
+        """``C_Finalize`` and ``C_Initialize`` in this process: the module reads its tokens
+        afresh; every session of this process on it is void (see :attr:`epoch`)."""
+        with self._lock:
+            lib = self.lib
+            try:
+                lib.reinitialize()
+            except PKCS11Error as e:
+                raise texts.module_failed(self.path, texts.ckr_name(e)) from e
+            self.epoch += 1
 
     @property
     def forked(self) -> bool:
@@ -168,9 +187,29 @@ class Module:
             raise texts.no_token(self.path)
         return found
 
-    def token(self, ref: TokenRef) -> tuple[TokenInfo, Any]:
+    def token(self, ref: TokenRef, *, settle: bool = False) -> tuple[TokenInfo, Any]:
         """The token ``ref`` names (by serial number; by label when it has none) and its
-        python-pkcs11 object.  :class:`NoTokenError` when it is not inserted."""
+        python-pkcs11 object.  :class:`NoTokenError` when it is not inserted.
+
+        ``settle``: for a process that is just starting to use a token the parent found
+        (a worker): when it is not seen, initialize the module again and look twice more.
+        A module that another process is writing to may miss a token while it starts
+        (SoftHSM's file store does), and a card may still be waking up.
+        """
+        for attempt in range(SETTLE_TRIES if settle else 1):
+            if attempt:
+                time.sleep(SETTLE_PAUSE)
+                self.reinitialize()
+            try:
+                return self._find_token(ref)
+            except NoTokenError:
+                if attempt == (SETTLE_TRIES if settle else 1) - 1:
+                    raise
+                log.info("token %s not seen yet by %s; initializing it again", ref.serial,
+                         self.path)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _find_token(self, ref: TokenRef) -> tuple[TokenInfo, Any]:
         try:
             slots = self.lib.get_slots(token_present=True)
         except PKCS11Error as e:
@@ -279,7 +318,7 @@ def _initialize_in_child(path: str, stale: Any) -> Any:
     finalizes a module when its object is collected.
     """
     _inherited.append(stale)
-    loaded: dict[str, Any] = pkcs11._loaded  # type: ignore[attr-defined]
+    loaded: dict[str, Any] = pkcs11._loaded
     loaded.pop(path, None)
     try:
         return pkcs11.lib(path)

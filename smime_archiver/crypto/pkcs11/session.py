@@ -83,6 +83,7 @@ class TokenSession:
         self._session = session
         self._pin = pin
         self._pid = os.getpid()
+        self._epoch = module.epoch
         self._lock = threading.RLock()
         self._dead: TokenError | None = None
         self.generation = 0  # bumped whenever the session (and so every handle) is new
@@ -112,13 +113,25 @@ class TokenSession:
             except LOST as e:
                 raise texts.removed(self.describe(), self.module.path, texts.ckr_name(e)) from e
 
+    def ensure_present(self) -> None:
+        """Raise :class:`TokenRemovedError` unless the token is in its slot now.
+
+        Called before a search: python-pkcs11 reports a search that the token refused
+        (pulled out) once more, as an ignored exception, when it cleans up.
+        """
+        try:
+            self.module.token(self.ref)
+        except (NoTokenError, TokenModuleError) as e:
+            raise texts.removed(self.describe(), self.module.path, "CKR_TOKEN_NOT_PRESENT") from e
+
     def _current(self) -> Any:
         if self._dead is not None:
             raise self._dead
-        if self._pid != os.getpid():
-            # forked child: the parent's session is not ours; C_Initialize and log in here
+        if self._pid != os.getpid() or self._epoch != self.module.epoch:
+            # a forked child (the parent's session is not ours: C_Initialize and log in
+            # here), or the module was initialized again since
             self._session = None
-            self._open()
+            self._open(settle=True)
         return self._session
 
     def _reconnect(self, cause: Exception) -> Any:
@@ -127,8 +140,8 @@ class TokenSession:
         except (NoTokenError, TokenModuleError) as e:
             raise texts.removed(self.describe(), self.module.path, texts.ckr_name(cause)) from e
 
-    def _open(self) -> Any:
-        info, token = self.module.token(self.ref)
+    def _open(self, *, settle: bool = False) -> Any:
+        info, token = self.module.token(self.ref, settle=settle)
         try:
             session = _open_logged_in(token, info, self._pin)
         except (WrongPinError, PinLockedError) as e:
@@ -138,6 +151,7 @@ class TokenSession:
             raise texts.removed(self.describe(), self.module.path, texts.ckr_name(e)) from e
         self._session = session
         self._pid = os.getpid()
+        self._epoch = self.module.epoch
         self.generation += 1
         self.info = info
         return session
@@ -255,7 +269,7 @@ def reopen(ref: TokenRef, pin: str | None) -> TokenSession:
         if known is not None and known._dead is None:
             return known  # the same process, or a fork: run() re-initializes the latter
     module = open_module(ref.module)
-    info, token = module.token(ref)
+    info, token = module.token(ref, settle=True)
     return _remember(TokenSession(module, info, _open_logged_in(token, info, pin), pin))
 
 

@@ -53,14 +53,16 @@ def test_spawned_worker_reopens_the_token_keys(worker_token, messages):
     pins = {refs[0].token: WORKER_PIN}
     with pytest.raises(TypeError):
         pickle.dumps(entries[0].private_key)  # the key object itself never travels
-    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
-        pid, results = pool.submit(_open_in_worker, refs, pins,
-                                   [messages["v15"], messages["ecdh"], messages["oaep_sha256"]]
-                                   ).result(timeout=120)
-    assert pid != os.getpid()
-    assert [r[:2] for r in results] == [("decrypted", True)] * 3
-    assert {r[2] for r in results} == {refs[0].uri, refs[1].uri} == {
-        e.description.source for e in entries}
+    batch = [messages["v15"], messages["ecdh"], messages["oaep_sha256"]]
+    # two workers start at once, each logging in to the token in its own session
+    with ProcessPoolExecutor(2, mp_context=mp.get_context("spawn")) as pool:
+        futures = [pool.submit(_open_in_worker, refs, pins, batch) for _ in range(4)]
+        done = [f.result(timeout=120) for f in futures]
+    assert os.getpid() not in {pid for pid, _results in done}
+    for _pid, results in done:
+        assert [r[:2] for r in results] == [("decrypted", True)] * 3
+        assert {r[2] for r in results} == {refs[0].uri, refs[1].uri} == {
+            e.description.source for e in entries}
 
 
 def _wrong_pin_in_worker(refs, pins):
@@ -122,7 +124,8 @@ def test_parallel_engine_with_forked_workers_and_token_keys(worker_token, messag
                     index=i, locator=f"#{i}") for i, name in enumerate(names)]
     with Engine(jobs=2, keystore=store, options=WorkOptions(None),
                 start_method="fork") as engine:
-        statuses = [out.record.status for _raw, out in engine.ordered(raws, lambda r: r)]
+        records = [out.record for _raw, out in engine.ordered(raws, lambda r: r)]
+    statuses = [r.status for r in records]
     assert engine.jobs == 2
     expected = [Status.NO_KEY if name == "other" else Status.DECRYPTED for name in names]
     assert statuses == expected
