@@ -58,6 +58,7 @@ def test_one_folder_layout(frozen_app):
     assert list((internal / "resources" / "fonts").glob("LICENSE*"))
     assert (internal / "resources" / "translations" / "smime_archiver_da.po").is_file()
     assert list(internal.glob("reportlab/fonts/*"))  # ReportLab's own data
+    assert list(internal.glob("pkcs11/_pkcs11*"))  # the PKCS#11 binding for hardware tokens
 
 
 def test_version_is_quick(frozen_app):

@@ -109,6 +109,12 @@ class SlotInfo:
     def present(self) -> bool:
         return self.token is not None
 
+    def describe(self) -> str:
+        """The token in the slot, or that none is inserted (for lists of readers)."""
+        if self.token is None:
+            return _("{slot}: no token inserted").format(slot=self.description or self.slot_id)
+        return self.token.describe()
+
 
 class Module:
     """One PKCS#11 module loaded in this process; use :func:`open_module`."""

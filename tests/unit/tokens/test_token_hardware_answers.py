@@ -43,6 +43,7 @@ def test_an_empty_reader_is_listed_as_a_slot_without_token(shim):
     slots = p11.list_slots(shim.module)
     empty = [s for s in slots if not s.present]
     assert [(s.description, s.manufacturer) for s in empty] == [("Shim card reader", "Shim")]
+    assert empty[0].describe() == "Shim card reader: no token inserted"
     assert [t.label for t in p11.open_module(shim.module).tokens()] == ["NemID"]
 
 

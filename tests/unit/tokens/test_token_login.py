@@ -199,3 +199,31 @@ def test_danish_messages(token):
 def test_softhsm_is_found_where_debian_installs_it(hsm):
     assert hsm.module in [m.path for m in find_modules()] or os.path.realpath(hsm.module) in [
         os.path.realpath(m.path) for m in find_modules()]
+
+
+def test_a_pin_with_danish_letters_and_never_a_pin_in_the_log(hsm, ids, messages, caplog):
+    import logging
+
+    from smime_archiver.crypto.keystore import KeyStore
+    from smime_archiver.crypto.layers import unwrap_message
+    from smime_archiver.model import Status
+
+    good, bad = "Kode-ÆØÅ-5821", "Forkert-æøå-0000"
+    hsm.init_token("Dansk", good)
+    hsm.import_key("Dansk", good, ids["rsa"])
+    hsm.activate()
+    with caplog.at_level(logging.DEBUG):
+        entries, errors = p11.open_token_keys(hsm.module, p11.fixed_pins(bad, good))
+        assert errors == [] and len(entries) == 1
+        result = unwrap_message(messages["v15"], KeyStore(entries))
+        assert result.status is Status.DECRYPTED
+        # logged in already: the token is not asked again, not even with a wrong PIN
+        assert p11.login(_token_info(hsm, "Dansk"), p11.fixed_pins(bad)) is (
+            entries[0].private_key._session)
+        p11.close_module(hsm.module)
+        with pytest.raises(WrongPinError) as caught:
+            p11.login(_token_info(hsm, "Dansk"), p11.fixed_pins(bad))
+    assert caplog.records  # the run did log
+    for text in (caplog.text, repr(entries), repr(entries[0].private_key),
+                 repr(entries[0].private_key._session), caught.value.message):
+        assert good not in text and bad not in text
