@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -26,6 +27,8 @@ from pkcs11 import PKCS11Error
 
 from smime_archiver.crypto.pkcs11 import texts
 from smime_archiver.crypto.pkcs11.module import (
+    SETTLE_PAUSE,
+    SETTLE_TRIES,
     Module,
     TokenInfo,
     TokenRef,
@@ -141,9 +144,8 @@ class TokenSession:
             raise texts.removed(self.describe(), self.module.path, texts.ckr_name(cause)) from e
 
     def _open(self, *, settle: bool = False) -> Any:
-        info, token = self.module.token(self.ref, settle=settle)
         try:
-            session = _open_logged_in(token, info, self._pin)
+            info, session = _settled_login(self.module, self.ref, self._pin, settle)
         except (WrongPinError, PinLockedError) as e:
             self._dead = e  # never try the same PIN again
             raise
@@ -269,8 +271,32 @@ def reopen(ref: TokenRef, pin: str | None) -> TokenSession:
         if known is not None and known._dead is None:
             return known  # the same process, or a fork: run() re-initializes the latter
     module = open_module(ref.module)
-    info, token = module.token(ref, settle=True)
-    return _remember(TokenSession(module, info, _open_logged_in(token, info, pin), pin))
+    info, session = _settled_login(module, ref, pin, True)
+    return _remember(TokenSession(module, info, session, pin))
+
+
+def _settled_login(module: Module, ref: TokenRef, pin: str | None,
+                   settle: bool) -> tuple[TokenInfo, Any]:
+    """Find the token and log in with a PIN that worked before (in the parent).
+
+    ``settle`` (a process starting to use the token): a login that fails for no reason
+    the token names (``CKR_GENERAL_ERROR``: SoftHSM reading its files while another
+    process writes them) is tried again after the module is initialized afresh.  A PIN the
+    token refuses is never tried again.
+    """
+    tries = SETTLE_TRIES if settle else 1
+    for attempt in range(tries):
+        info, token = module.token(ref, settle=settle)
+        try:
+            return info, _open_logged_in(token, info, pin)
+        except TokenError as e:
+            if type(e) is not TokenError or attempt == tries - 1:
+                raise
+            log.info("token %s: login failed (%s); initializing the module again",
+                     ref.serial, type(e.__cause__).__name__)
+        time.sleep(SETTLE_PAUSE)
+        module.reinitialize()
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _remember(session: TokenSession) -> TokenSession:
