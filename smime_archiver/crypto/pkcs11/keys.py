@@ -96,6 +96,7 @@ class _TokenKey:
         self._always_authenticate = ref.always_authenticate
         self._cached: tuple[int, Any] | None = None
         self._mechanisms: frozenset[int] | None = None
+        self._refusals: dict[str, str] = {}  # mechanism (readable) -> why the token refused
 
     @property
     def token(self) -> TokenRef:
@@ -253,7 +254,10 @@ class TokenRSAPrivateKey(_TokenKey, rsa.RSAPrivateKey):
                  decode: Callable[[bytes, int], bytes]) -> bytes:
         pin = self._session._pin if self._always_authenticate else None
         offered = self.mechanisms()
-        if not offered or int(mechanism) in offered:
+        detail = self._refusals.get(name)  # asked before: go straight to raw RSA
+        if detail is None and offered and int(mechanism) not in offered:
+            detail = _("not in the token's mechanism list")
+        if detail is None:
             try:
                 return self._run(lambda key: key.decrypt(ciphertext, mechanism=mechanism,
                                                          mechanism_param=param, pin=pin),
@@ -261,9 +265,7 @@ class TokenRSAPrivateKey(_TokenKey, rsa.RSAPrivateKey):
             except _NotPermitted as e:
                 raise self._refused(name, str(e)) from e
             except _Refused as e:
-                detail = str(e)
-        else:
-            detail = _("not in the token's mechanism list")
+                detail = self._refusals[name] = str(e)
         return self._raw(ciphertext, name, decode, detail)
 
     def _raw(self, ciphertext: bytes, name: str, decode: Callable[[bytes, int], bytes],
