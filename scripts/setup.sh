@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(openssl libnss3-tools gpgsm poppler-utils fonts-dejavu-core xvfb
+SYSTEM_PACKAGES=(openssl libnss3-tools gpgsm softhsm2 opensc poppler-utils fonts-dejavu-core xvfb
                  libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0)
 
 if [[ "${1:-}" == "--system" ]]; then

@@ -62,6 +62,50 @@ class UnusableKeyError(KeyFileError):
     """
 
 
+# --- hardware tokens (PKCS#11) ----------------------------------------------
+
+
+class TokenError(KeyFileError):
+    """A hardware token (USB key or smart card) or its PKCS#11 module could not be used.
+
+    ``source`` names the module (or the token) so the user knows which one.
+    """
+
+
+class TokenModuleError(TokenError):
+    """The PKCS#11 module is missing, is not a PKCS#11 library, or does not start."""
+
+
+class NoTokenError(TokenError):
+    """No token is inserted in any slot of the module (or the slot asked for is empty)."""
+
+
+class WrongPinError(TokenError):
+    """The token refused the PIN(s) given; ``final_try``/``count_low`` as the token said."""
+
+    def __init__(self, message: str, *, final_try: bool = False, count_low: bool = False,
+                 **kw: str | None):
+        super().__init__(message, **kw)
+        self.final_try = final_try
+        self.count_low = count_low
+
+
+class PinLockedError(TokenError):
+    """The token's user PIN is locked (too many wrong tries)."""
+
+
+class TokenRemovedError(TokenError):
+    """The token was removed, or stopped answering, while it was in use."""
+
+
+class TokenMechanismError(TokenError):
+    """The token does not offer the mechanism (or its parameters) an operation needs."""
+
+    def __init__(self, message: str, *, mechanism: str, **kw: str | None):
+        super().__init__(message, **kw)
+        self.mechanism = mechanism
+
+
 # --- messages --------------------------------------------------------------
 
 
@@ -98,6 +142,12 @@ class NoMatchingKeyError(MessageError):
     ):
         super().__init__(message, **kw)
         self.recipients = tuple(recipients)
+
+
+class KeyUnavailableError(MessageError):
+    """A key that may open the message could not be used (its token was removed mid-run)."""
+
+    status = "error"
 
 
 class LimitExceededError(MessageError):

@@ -32,8 +32,10 @@ from smime_archiver.crypto.plausible import (
 )
 from smime_archiver.crypto.recipients import RecipientSlot, UnwrapFailed, list_slots, unwrap_key
 from smime_archiver.errors import (
+    KeyUnavailableError,
     MalformedMessageError,
     NoMatchingKeyError,
+    TokenError,
     UnsupportedAlgorithmError,
 )
 from smime_archiver.i18n import _
@@ -311,12 +313,19 @@ def decrypt_enveloped(ci: cms.ContentInfo, keystore: KeyStore) -> tuple[bytes, E
 
     exact_failure: PrivateKeyEntry | None = None
     unsupported: UnsupportedAlgorithmError | None = None
+    token_failure: tuple[TokenError, bool] | None = None  # a token key that could not be used
     for slot, entry, exact in attempts:
         try:
             cek, key_algorithm = unwrap_key(slot, entry.private_key, certificates)
         except UnsupportedAlgorithmError as e:
             if exact and unsupported is None:
                 unsupported = e
+            continue
+        except TokenError as e:  # removed mid-run, or stopped answering: try the other keys
+            log.info("%s: token key %s unusable: %s", slot.ref.describe(),
+                     entry.description.source, type(e).__name__)
+            if token_failure is None or (exact and not token_failure[1]):
+                token_failure = (e, exact)
             continue
         except UnwrapFailed as e:
             log.debug(
@@ -349,6 +358,11 @@ def decrypt_enveloped(ci: cms.ContentInfo, keystore: KeyStore) -> tuple[bytes, E
         )
         return plaintext, info
 
+    if token_failure is not None and (token_failure[1] or exact_failure is None):
+        raise KeyUnavailableError(
+            _("The message was not opened because the key for it could not be used: {reason}")
+            .format(reason=token_failure[0].message)
+        ) from token_failure[0]
     if exact_failure is not None:
         raise MalformedMessageError(
             _(

@@ -47,7 +47,7 @@ from smime_archiver.crypto.algorithms import (
 )
 from smime_archiver.crypto.der import as_parsed, to_der
 from smime_archiver.crypto.names import format_name, same_name
-from smime_archiver.errors import UnsupportedAlgorithmError
+from smime_archiver.errors import TokenMechanismError, UnsupportedAlgorithmError
 from smime_archiver.i18n import _
 from smime_archiver.model import RecipientRef
 
@@ -227,6 +227,8 @@ def _unwrap_ktri(slot: RecipientSlot, key: rsa.RSAPrivateKey) -> tuple[bytes, st
         raise UnwrapFailed(f"RSA decryption failed: {e}") from e
     except UnsupportedAlgorithm as e:  # e.g. OAEP with SHA-3, which OpenSSL does not offer
         raise _unsupported(oid, readable) from e
+    except TokenMechanismError as e:  # a hardware token that does not offer this padding
+        raise UnsupportedAlgorithmError(e.message, oid=oid, name=readable) from e
 
 
 def oaep_padding(params: bytes | None) -> tuple[padding.OAEP, str]:
@@ -277,6 +279,9 @@ def _unwrap_kari(
         shared_secret = key.exchange(ec.ECDH(), peer)
     except ValueError as e:
         raise UnwrapFailed(f"ECDH failed: {e}") from e
+    except TokenMechanismError as e:  # a hardware token that does not offer ECDH
+        raise UnsupportedAlgorithmError(e.message, oid=scheme_oid,
+                                        name=ecdh_scheme_name(scheme_oid)) from e
     ukm = info["ukm"].native if not isinstance(info["ukm"], core.Void) else None
     kek = x963_kek(shared_secret, digest_name, wrap_der, kek_length, ukm)
     try:

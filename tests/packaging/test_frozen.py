@@ -63,6 +63,7 @@ def test_one_folder_layout(frozen_app):
     # the .pst reader and its licence (LGPL-3.0+)
     assert list(internal.glob("pypff*"))
     assert list(internal.glob("libpff_python-*.dist-info/licenses/COPYING.LESSER"))
+    assert list(internal.glob("pkcs11/_pkcs11*"))  # the PKCS#11 binding for hardware tokens
 
 
 def test_version_is_quick(frozen_app):
