@@ -444,6 +444,13 @@ Opens old NemID secure mail with your own key files and saves it as PDF. Nothing
     </message>
 </context>
 <context>
+    <name>Preview</name>
+    <message>
+        <source>Encrypted part {part}</source>
+        <translation>Krypteret del {part}</translation>
+    </message>
+</context>
+<context>
     <name>PreviewPane</name>
     <message>
         <source>From:</source>

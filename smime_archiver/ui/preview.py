@@ -15,7 +15,7 @@ import threading
 import urllib.parse
 from pathlib import Path
 
-from PySide6.QtCore import QThread, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QThread, QUrl, Signal
 from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import QTextBrowser
 
@@ -150,7 +150,14 @@ def view_html(view: MessageView, depth: int = 0) -> str:
     if len(parts) == 1 and parts[0].kind == "html" and depth == 0:
         return parts[0].text
     chunks: list[str] = []
+    sealed: str | None = None  # the separately encrypted part whose frame is open
     for part in parts:
+        if part.encrypted_part != sealed:
+            if sealed is not None:
+                chunks.append(_SEALED_END)
+            if part.encrypted_part is not None:
+                chunks.append(_sealed_start(part.encrypted_part))
+            sealed = part.encrypted_part
         if part.kind == "text":
             chunks.append(_text_html(part.text))
         elif part.kind == "html":
@@ -163,7 +170,21 @@ def view_html(view: MessageView, depth: int = 0) -> str:
             head = "<br>".join(html.escape(x) for x in (inner.sender, inner.subject,
                                                         inner.date_text) if x)
             chunks.append(f"<hr><p><i>{head}</i></p>{view_html(inner, depth + 1)}")
+    if sealed is not None:
+        chunks.append(_SEALED_END)
     return "".join(chunks)
+
+
+# A part encrypted on its own (apart from the rest of the message) is framed and headed, so
+# that texts encrypted apart are never read as one (Qt's rich text draws table borders).
+_SEALED_END = "</td></tr></table>"
+
+
+def _sealed_start(part: str) -> str:
+    title = QCoreApplication.translate("Preview", "Encrypted part {part}").format(part=part)
+    return ('<table width="100%" border="1" cellspacing="0" cellpadding="6" '
+            'style="border-color: #2e7d32; margin: 6px 0;"><tr><td>'
+            f'<p style="color: #2e7d32;"><b>{html.escape(title)}</b></p>')
 
 
 def _text_html(text: str) -> str:
