@@ -23,7 +23,8 @@ ones finish what they hold and end first), so whatever a library keeps does not 
 
 **A worker that dies** (a crash in a native library, the out-of-memory killer) breaks the
 pool: a new pool is made, the message at the head is tried alone, and if it breaks that
-pool too it is reported as an error; the other messages are tried again.
+pool too it is reported as an error; the other messages are tried again.  The pool breaks
+in its own thread, at any moment: a chunk handed to it after that fails with it.
 """
 
 from __future__ import annotations
@@ -276,7 +277,7 @@ class Engine:
             self._submitted = 0
             self._tasks = []
         self._submitted += len(chunk)
-        task = self._pool.submit(_work_chunk, [raw for raw, _f in chunk])
+        task = _submit_chunk(self._pool, [raw for raw, _f in chunk])
         self._tasks = [t for t in self._tasks if not t.done()] + [task]
         task.add_done_callback(functools.partial(_hand_out, [f for _r, f in chunk]))
 
@@ -367,6 +368,30 @@ class Engine:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=cancel)
             self._pool = None
+
+
+def _submit_chunk(pool: ProcessPoolExecutor, raws: list[RawMail]) -> Future[list[Outcome]]:
+    """The chunk's task; failed with :class:`BrokenProcessPool` if the pool broke already.
+
+    A worker can die (and the pool's manager thread mark the pool broken) at any moment
+    after the last outcome came back, so ``submit`` may refuse the chunk.  Its messages
+    then fail as if the pool had broken just after they were sent: :meth:`Engine._resolve`
+    tries them again when the job reaches the first message of the broken pool.
+    """
+    try:
+        return pool.submit(_work_chunk, raws)
+    except BrokenProcessPool as error:
+        broken = error
+    except RuntimeError:
+        # Python 3.11 marks a broken pool broken, then shut down, without the lock that
+        # ``submit`` holds: a submit between the two says "cannot schedule new futures
+        # after shutdown".  We never submit to a pool we shut down ourselves.
+        if not getattr(pool, "_broken", False):
+            raise
+        broken = BrokenProcessPool(pool._broken)
+    task: Future[list[Outcome]] = Future()
+    task.set_exception(broken)
+    return task
 
 
 def _hand_out(futures: list[Future[Outcome]], task: Future[list[Outcome]]) -> None:

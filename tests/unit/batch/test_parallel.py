@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import wait as futures_wait
 
 import pytest
 
@@ -97,6 +98,60 @@ def test_a_worker_that_dies_costs_only_its_own_message(keys, monkeypatch, window
     assert [i for i, _s, _subj in got] == list(range(12))
     assert [s for _i, s, _subj in got] == [Status.DECRYPTED] * 5 + [Status.ERROR] + \
         [Status.DECRYPTED] * 6
+
+
+@pytest.mark.parametrize("refusal", ["broken", "shut down"])
+def test_a_pool_that_breaks_before_a_chunk_goes_out_costs_only_its_own_message(
+        keys, monkeypatch, refusal):
+    """A worker can die while the job still hands out chunks: the pool's own thread marks
+    the pool broken, and the next ``submit`` refuses the chunk (under load this happened by
+    chance).  Forced here: in every pool, a chunk that goes out after the one holding the
+    message that kills waits until that one has failed, so the pool is broken when it is
+    submitted.  With ``"shut down"`` the pool refuses as Python 3.11 does when the submit
+    falls between its marking the pool broken and marking it shut down."""
+    store, _reload = loaded(keys["p12"])
+    real = parallel.process_message
+
+    def crash_on_five(raw, keystore, options):
+        if raw.index == 5:
+            os._exit(9)
+        return real(raw, keystore, options)
+
+    monkeypatch.setattr(parallel, "process_message", crash_on_five)
+    refused: list[list[int]] = []
+    with Engine(jobs=2, keystore=store, options=WorkOptions(None), start_method="fork",
+                window=16) as engine:
+        make_pool = engine._new_pool
+
+        def pool_that_breaks_first(workers):
+            pool = make_pool(workers)
+            submit = pool.submit
+            fatal = []  # the task that holds message 5
+
+            def submit_after_the_break(fn, arg):
+                indexes = [r.index for r in (arg if isinstance(arg, list) else [arg])]
+                if fatal:
+                    futures_wait(fatal)
+                    assert pool._broken  # set before the pool fails its futures
+                    refused.append(indexes)
+                    if refusal == "shut down":
+                        raise RuntimeError("cannot schedule new futures after shutdown")
+                    return submit(fn, arg)  # raises BrokenProcessPool
+                task = submit(fn, arg)
+                if 5 in indexes:
+                    fatal.append(task)
+                return task
+
+            pool.submit = submit_after_the_break
+            return pool
+
+        monkeypatch.setattr(engine, "_new_pool", pool_that_breaks_first)
+        got = run(engine, keys["messages"])
+    assert refused  # the bad interleaving did happen
+    assert [i for i, _s, _subj in got] == list(range(12))
+    assert [s for _i, s, _subj in got] == [Status.DECRYPTED] * 5 + [Status.ERROR] + \
+        [Status.DECRYPTED] * 6
+    assert [subj for i, _s, subj in got if i != 5] == [f"n{i}" for i in range(12) if i != 5]
 
 
 def test_messages_go_to_the_workers_in_chunks(keys, monkeypatch):
