@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from smime_archiver.crypto.cms import decrypt_enveloped, load_content_info
-from smime_archiver.crypto.keyfiles import load_key_files
+from smime_archiver.crypto.cms.envelope import decrypt_enveloped, load_content_info
+from smime_archiver.crypto.keys.keyfiles import load_key_files
 
 
 def main() -> None:

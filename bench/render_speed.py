@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 import pikepdf  # noqa: E402
 import pikepdf.pdfa  # noqa: E402
 
-from smime_archiver.mime import parse_message  # noqa: E402
+from smime_archiver.mime.message import parse_message  # noqa: E402
 from smime_archiver.model import RawMail  # noqa: E402
 from smime_archiver.render import pdf as pdf_module  # noqa: E402
 from smime_archiver.render.embedded import embedded_files  # noqa: E402

@@ -128,10 +128,10 @@ def random_loop(run: Run, targets: list[str], seconds: float, runs: int | None,
 def atheris_loop(run: Run, target: str, libfuzzer_args: list[str]) -> None:
     import atheris
 
-    import smime_archiver.crypto.keyfiles
-    import smime_archiver.crypto.layers
+    import smime_archiver.crypto.cms.layers
+    import smime_archiver.crypto.keys.keyfiles
     import smime_archiver.mailbox
-    import smime_archiver.mime
+    import smime_archiver.mime.message
     import smime_archiver.render.pdf  # noqa: F401 - loaded so that they are instrumented
 
     atheris.instrument_all()  # coverage feedback from every Python function loaded

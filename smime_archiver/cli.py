@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from smime_archiver import __version__, i18n
-from smime_archiver.archive import MessageRecord, recipient_from_json
+from smime_archiver.archive.records import MessageRecord, recipient_from_json
 from smime_archiver.errors import ArchiverError, KeyFileError, OutputError, UsageError
 from smime_archiver.i18n import _, ngettext
 from smime_archiver.model import KeyDescription, Status
@@ -216,7 +216,7 @@ class _Console:
 
 def _load_keys(files: Sequence[str], password_file: str | None, console: _Console):
     """Load the key files; returns the key store, the errors and how workers reload them."""
-    from smime_archiver.crypto.keyfiles import load_key_files
+    from smime_archiver.crypto.keys.keyfiles import load_key_files
 
     for f in files:
         if not Path(f).exists():
@@ -318,7 +318,7 @@ def cmd_export(args, console: _Console) -> int:
                           "only the mail that is not encrypted, run without --key."))
             return EXIT_FATAL
     else:
-        from smime_archiver.crypto.keystore import KeyStore
+        from smime_archiver.crypto.keys.keystore import KeyStore
 
         keystore, key_reload = KeyStore(), None
         console.out(_("No key file given (--key): mail that is not encrypted is archived; "
@@ -425,7 +425,7 @@ def _print_outlook_items(s: dict, console: _Console) -> None:
 
 
 def cmd_inspect(args, console: _Console) -> int:
-    from smime_archiver.crypto.keystore import KeyStore
+    from smime_archiver.crypto.keys.keystore import KeyStore
     from smime_archiver.inspect import describe, format_text, inspect_inputs
     from smime_archiver.parallel import default_jobs
 

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from smime_archiver.crypto.builder import build_enveloped, build_signed, pkcs7_mime_entity
+from smime_archiver.crypto.cms.builder import build_enveloped, build_signed, pkcs7_mime_entity
 from smime_archiver.i18n import _
 
 DEMO_PASSWORD = "Sikker-æøå-2012"
@@ -180,7 +180,7 @@ def make_demo_files(folder: Path) -> tuple[Path, Path]:
 
 def run_demo(folder: Path, say: Callable[[str], None]) -> int:
     """Generate the demo files, export them into ``folder/pdf``, print where things are."""
-    from smime_archiver.crypto.keyfiles import load_key_files
+    from smime_archiver.crypto.keys.keyfiles import load_key_files
     from smime_archiver.job import JobSpec, run_job
     from smime_archiver.model import Status
     from smime_archiver.render.status import status_label

@@ -13,8 +13,8 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from smime_archiver.archive import MessageRecord, recipient_from_json
-from smime_archiver.crypto.keystore import KeyStore
+from smime_archiver.archive.records import MessageRecord, recipient_from_json
+from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.i18n import _
 from smime_archiver.mailbox import container_of, describe_locator, iter_messages
 from smime_archiver.model import ARCHIVED_STATUSES, RawMail, SourceProblem, Status

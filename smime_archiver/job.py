@@ -5,8 +5,8 @@ Both faces call :func:`run_job`; the GUI's preview calls :func:`open_message`.
 ``run_job(spec, keystore, observer=None, cancel=None, *, key_reload=None) -> JobResult``
 reads the inputs as a stream, has each message opened and rendered (in ``spec.jobs``
 worker processes, see :mod:`smime_archiver.parallel`), and commits the outcomes in input
-order: final names (:mod:`smime_archiver.layout`), a journal line
-(:mod:`smime_archiver.resume`), then the renames.  A failure in one message becomes that
+order: final names (:mod:`smime_archiver.archive.layout`), a journal line
+(:mod:`smime_archiver.archive.journal`), then the renames.  A failure in one message becomes that
 message's outcome and the run goes on; only an output that cannot be written stops a job
 (:class:`OutputError`; the journal keeps what was done, so ``resume`` continues).
 
@@ -48,22 +48,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from smime_archiver.archive import ArchiveWriter, MessageRecord, SummaryBuilder, write_reports
-from smime_archiver.crypto.keystore import KeyStore
-from smime_archiver.durable import (
+from smime_archiver.archive.durable import (
     UNSUPPORTED,
     batch_sync_available,
     sync_files,
     sync_filesystem,
 )
-from smime_archiver.errors import ArchiverError, OutputError
-from smime_archiver.i18n import _
-from smime_archiver.layout import ATTACHMENTS_SUFFIX, NameReserver, OutputLayout, stem_of
-from smime_archiver.mailbox import container_of, iter_messages
-from smime_archiver.model import RawMail, SkippedItem, SourceProblem, Status
-from smime_archiver.parallel import Engine, KeyReload
-from smime_archiver.report_csv import CsvReport
-from smime_archiver.resume import (
+from smime_archiver.archive.journal import (
     Journal,
     Key,
     content_hash,
@@ -71,6 +62,20 @@ from smime_archiver.resume import (
     make_key,
     new_tmp_dir,
 )
+from smime_archiver.archive.layout import ATTACHMENTS_SUFFIX, NameReserver, OutputLayout, stem_of
+from smime_archiver.archive.records import (
+    ArchiveWriter,
+    MessageRecord,
+    SummaryBuilder,
+    write_reports,
+)
+from smime_archiver.archive.report_csv import CsvReport
+from smime_archiver.crypto.keys.keystore import KeyStore
+from smime_archiver.errors import ArchiverError, OutputError
+from smime_archiver.i18n import _
+from smime_archiver.mailbox import container_of, iter_messages
+from smime_archiver.model import RawMail, SkippedItem, SourceProblem, Status
+from smime_archiver.parallel import Engine, KeyReload
 from smime_archiver.work import (
     OpenedMessage,
     Outcome,

@@ -47,8 +47,8 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from smime_archiver import i18n
-from smime_archiver.crypto.keystore import KeyStore
-from smime_archiver.crypto.passwords import PasswordSource
+from smime_archiver.crypto.keys.keystore import KeyStore
+from smime_archiver.crypto.keys.passwords import PasswordSource
 from smime_archiver.errors import ArchiverError
 from smime_archiver.i18n import _
 from smime_archiver.model import RawMail
@@ -144,7 +144,7 @@ def _init_worker(setup: _Setup) -> None:
     keystore = setup.keystore
     problem = None
     if keystore is None:
-        from smime_archiver.crypto.keyfiles import load_key_files
+        from smime_archiver.crypto.keys.keyfiles import load_key_files
 
         reload = setup.reload or KeyReload((), {})
         keystore, _errors = load_key_files(reload.files, reload.source,

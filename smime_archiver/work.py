@@ -17,13 +17,13 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 
-from smime_archiver.archive import MessageRecord, pdf_basename
-from smime_archiver.crypto.keystore import KeyStore
-from smime_archiver.crypto.layers import unwrap_message, with_problems
+from smime_archiver.archive.names import safe_attachment_name
+from smime_archiver.archive.records import MessageRecord, pdf_basename
+from smime_archiver.crypto.cms.layers import unwrap_message, with_problems
+from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import ArchiverError
-from smime_archiver.filenames import safe_attachment_name
 from smime_archiver.i18n import _
-from smime_archiver.mime import parse_message
+from smime_archiver.mime.message import parse_message
 from smime_archiver.model import (
     ARCHIVED_STATUSES,
     MessageView,

@@ -11,7 +11,7 @@ import base64
 import binascii
 import re
 
-from smime_archiver.crypto.armour import decode_armour, find_armour
+from smime_archiver.crypto.cms.armour import decode_armour, find_armour
 from smime_archiver.i18n import _
 from smime_archiver.mailbox.sniff import Kind, is_cms_der
 from smime_archiver.model import RawMail, SourceProblem

@@ -15,7 +15,7 @@ import os
 import re
 from enum import Enum
 
-from smime_archiver.crypto.armour import find_armour
+from smime_archiver.crypto.cms.armour import find_armour
 
 HEAD_SIZE = 64 * 1024
 

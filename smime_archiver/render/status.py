@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from smime_archiver.crypto.algorithms import cipher_label
+from smime_archiver.crypto.cms.algorithms import cipher_label
 from smime_archiver.crypto.names import short_name
 from smime_archiver.i18n import _
 from smime_archiver.model import EncryptionInfo, SignatureInfo, Status, UnwrapResult

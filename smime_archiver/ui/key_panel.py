@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from smime_archiver.crypto.keyfiles import KeyFileResult, load_key_file, load_key_files
-from smime_archiver.crypto.keystore import KeyStore
+from smime_archiver.crypto.keys.keyfiles import KeyFileResult, load_key_file, load_key_files
+from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import KeyFileError, WrongPasswordError
 from smime_archiver.model import KeyDescription
 from smime_archiver.secrets import PasswordVault, SecretStoreError

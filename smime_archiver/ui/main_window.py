@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from smime_archiver.archive import MessageRecord
+from smime_archiver.archive.records import MessageRecord
 from smime_archiver.job import JobResult, OpenedMessage
 from smime_archiver.model import Status
 from smime_archiver.render.status import status_label

@@ -19,7 +19,7 @@ from PySide6.QtCore import QCoreApplication, QThread, QUrl, Signal
 from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import QTextBrowser
 
-from smime_archiver.crypto.keystore import KeyStore
+from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.job import open_message
 from smime_archiver.model import Attachment, MessageView
 from smime_archiver.ui.rows import MessageRow

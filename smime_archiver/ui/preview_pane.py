@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from smime_archiver.filenames import safe_attachment_name
+from smime_archiver.archive.names import safe_attachment_name
 from smime_archiver.job import OpenedMessage
 from smime_archiver.model import ARCHIVED_STATUSES, Attachment
 from smime_archiver.render.status import protection_lines, status_label

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QThread, Signal
 
-from smime_archiver.crypto.keystore import KeyStore
+from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.job import open_message
 from smime_archiver.mailbox import iter_messages
 from smime_archiver.model import RawMail

@@ -213,8 +213,9 @@ def test_files_reach_the_disk_in_one_sync_per_batch_before_the_journal(share, tm
                                                                        monkeypatch):
     """Workers write without fsync; the job syncs the file system once per batch, then the
     journal, then renames: a journal entry never names a file that is not on the disk."""
-    from smime_archiver import job, resume
-    from smime_archiver.durable import batch_sync_available
+    from smime_archiver import job
+    from smime_archiver.archive import journal as resume
+    from smime_archiver.archive.durable import batch_sync_available
 
     assert batch_sync_available()  # Linux: syncfs through libc
     events: list[str] = []
@@ -254,7 +255,8 @@ def test_files_reach_the_disk_in_one_sync_per_batch_before_the_journal(share, tm
 def test_without_syncfs_every_file_is_synced_before_the_journal(share, tmp_path, monkeypatch):
     """Where the file system cannot be synced at once (macOS, Windows), each file is
     fsynced as it is written, still before the journal names it."""
-    from smime_archiver import job, resume
+    from smime_archiver import job
+    from smime_archiver.archive import journal as resume
 
     monkeypatch.setattr(job, "batch_sync_available", lambda: False)
     events: list[str] = []
@@ -339,7 +341,7 @@ def test_failed_batch_sync_is_fatal_and_resume_finishes_the_job(share, tmp_path,
 
 
 def test_input_file_vanishing_mid_run(share, tmp_path, monkeypatch):
-    from smime_archiver.crypto.keyfiles import load_key_files
+    from smime_archiver.crypto.keys.keyfiles import load_key_files
     from smime_archiver.job import JobObserver, JobSpec, run_job
 
     box = tmp_path / "Maildir"

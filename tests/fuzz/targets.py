@@ -126,7 +126,7 @@ class Harness:
     # --- key files -------------------------------------------------------------------------
 
     def keyfile(self, data: bytes) -> None:
-        from smime_archiver.crypto.keyfiles import load_key_file
+        from smime_archiver.crypto.keys.keyfiles import load_key_file
 
         path = self.workdir / "key.bin"
         path.write_bytes(data)
@@ -139,9 +139,9 @@ class Harness:
     # --- CMS -------------------------------------------------------------------------------
 
     def cms(self, data: bytes) -> None:
-        from smime_archiver.crypto import cms
-        from smime_archiver.crypto.compressed import decompress_compressed
-        from smime_archiver.crypto.signed import verify_signed_data
+        from smime_archiver.crypto.cms import envelope as cms
+        from smime_archiver.crypto.cms.compressed import decompress_compressed
+        from smime_archiver.crypto.cms.signed import verify_signed_data
 
         with catch_all_watch(), only(MessageError):
             ci = cms.load_content_info(data)
@@ -156,7 +156,7 @@ class Harness:
     # --- unwrap + MIME + render ------------------------------------------------------------
 
     def unwrap(self, data: bytes) -> None:
-        from smime_archiver.crypto.layers import unwrap_message
+        from smime_archiver.crypto.cms.layers import unwrap_message
 
         with catch_all_watch(), only():
             result = unwrap_message(data, self.keystore)
@@ -174,7 +174,7 @@ class Harness:
         self._view_and_render(data, UnwrapResult(data, Status.PLAIN, "fuzz"), sealed)
 
     def _view_and_render(self, message: bytes, result, sealed: tuple[str, ...] = ()) -> None:
-        from smime_archiver.mime import parse_message
+        from smime_archiver.mime.message import parse_message
         from smime_archiver.render.pdf import render_pdf
         from smime_archiver.work import encrypted_parts
 
@@ -241,7 +241,7 @@ class Harness:
 
 
 def _has_content(ci) -> bool:
-    from smime_archiver.crypto.signed import has_content
+    from smime_archiver.crypto.cms.signed import has_content
 
     try:
         return has_content(ci)

@@ -6,8 +6,8 @@ test time for the session's key (the corpus keys change with every run).
 
 from __future__ import annotations
 
-from smime_archiver.crypto.cms import load_content_info
-from smime_archiver.crypto.layers import unwrap_message
+from smime_archiver.crypto.cms.envelope import load_content_info
+from smime_archiver.crypto.cms.layers import unwrap_message
 from smime_archiver.model import Status
 from tests.fuzz.targets import catch_all_watch
 from tests.support import tools

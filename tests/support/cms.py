@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
-from smime_archiver.crypto import rc2
-from smime_archiver.crypto.keywrap import wrap_3des
+from smime_archiver.crypto.cms import rc2
+from smime_archiver.crypto.cms.keywrap import wrap_3des
 
 from .pki import Identity
 

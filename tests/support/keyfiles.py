@@ -4,7 +4,7 @@
   PKCS#12: every constructed element with indefinite length, long OCTET
   STRINGs (and the ``[0] IMPLICIT`` encrypted content) split into chunks.
 * :func:`build_pkcs12` is a small PKCS#12 writer (asn1crypto structures, our
-  :mod:`smime_archiver.crypto.pbe` for the encryption and the MAC).  Tests
+  :mod:`smime_archiver.crypto.keys.pbe` for the encryption and the MAC).  Tests
   check its files with ``openssl pkcs12 -info`` so they do not merely agree
   with our own reader.
 """
@@ -19,8 +19,9 @@ from asn1crypto import pkcs12 as ap
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from smime_archiver.crypto import der, pbe
-from smime_archiver.crypto.passwords import bmp_string
+from smime_archiver.crypto import der
+from smime_archiver.crypto.keys import pbe
+from smime_archiver.crypto.keys.passwords import bmp_string
 
 PKCS12_SCHEMES = {
     "sha1-rc4-128": "1.2.840.113549.1.12.1.1",

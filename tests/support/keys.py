@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from smime_archiver.crypto.describe import make_entry
-from smime_archiver.crypto.keystore import KeyStore
+from smime_archiver.crypto.keys.describe import make_entry
+from smime_archiver.crypto.keys.keystore import KeyStore
 
 from .pki import Identity
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from asn1crypto import algos, keys
 
-from smime_archiver.crypto.nss import nsspbe
+from smime_archiver.crypto.keys.nss import nsspbe
 
 from .pki import Identity
 from .tools import p12_export, run
@@ -153,7 +153,7 @@ def to_big_endian(data: bytes) -> bytes:
 
 
 def _bitmap_pages(data: bytes) -> set[int]:
-    from smime_archiver.crypto.nss.hashdb import _File
+    from smime_archiver.crypto.keys.nss.hashdb import _File
 
     f = _File(data)
     return {f.overflow_page(a) for a in f.header.bitmaps if a}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
-from smime_archiver.crypto import pkcs11 as p11
+from smime_archiver.crypto.keys import pkcs11 as p11
 
 from .pki import Identity
 from .tools import run

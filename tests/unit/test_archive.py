@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from smime_archiver.archive import (
+from smime_archiver.archive.records import (
     ArchiveWriter,
     MessageRecord,
     pdf_basename,

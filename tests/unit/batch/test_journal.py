@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from smime_archiver.archive import MessageRecord
-from smime_archiver.layout import NameReserver
+from smime_archiver.archive.journal import JOURNAL_NAME, STATE_DIR, Journal, key_of, new_tmp_dir
+from smime_archiver.archive.layout import NameReserver
+from smime_archiver.archive.records import MessageRecord
 from smime_archiver.model import RecipientRef, Status
-from smime_archiver.resume import JOURNAL_NAME, STATE_DIR, Journal, key_of, new_tmp_dir
 
 
 def record(i: int, status=Status.DECRYPTED, pdf: str | None = None) -> MessageRecord:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from smime_archiver.layout import NameReserver, OutputLayout, stem_of
+from smime_archiver.archive.layout import NameReserver, OutputLayout, stem_of
 from smime_archiver.model import RawMail, SourceProblem
 
 

@@ -8,7 +8,7 @@ from concurrent.futures import wait as futures_wait
 import pytest
 
 from smime_archiver import parallel
-from smime_archiver.crypto.keyfiles import load_key_files
+from smime_archiver.crypto.keys.keyfiles import load_key_files
 from smime_archiver.model import RawMail, Status
 from smime_archiver.parallel import Engine, KeyReload, RecordingPasswords
 from smime_archiver.work import WorkOptions

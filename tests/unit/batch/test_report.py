@@ -6,11 +6,11 @@ import datetime as dt
 import io
 import json
 
-from smime_archiver.archive import MessageRecord, SummaryBuilder, write_reports
+from smime_archiver.archive.records import MessageRecord, SummaryBuilder, write_reports
+from smime_archiver.archive.report_csv import CsvReport, cell
 from smime_archiver.job import JobProgress
 from smime_archiver.model import RecipientRef, Status
 from smime_archiver.progress import Progress, eta_seconds, format_duration, plain_line
-from smime_archiver.report_csv import CsvReport, cell
 
 
 def test_cells_never_run_as_formulas():

@@ -7,10 +7,10 @@ import os
 import pytest
 from asn1crypto import core
 
-from smime_archiver.crypto import ciphers
-from smime_archiver.crypto.ciphers import DecryptError, parse_content_cipher, strip_padding
-from smime_archiver.crypto.cms import decrypt_enveloped, load_content_info
-from smime_archiver.crypto.plausible import plausible_plaintext
+from smime_archiver.crypto.cms import ciphers
+from smime_archiver.crypto.cms.ciphers import DecryptError, parse_content_cipher, strip_padding
+from smime_archiver.crypto.cms.envelope import decrypt_enveloped, load_content_info
+from smime_archiver.crypto.cms.plausible import plausible_plaintext
 from smime_archiver.errors import MalformedMessageError, UnsupportedAlgorithmError
 from tests.support import cms as enc
 from tests.support.keys import keystore_for
@@ -53,7 +53,7 @@ def test_rc2_against_openssl(tmp_path, openssl_cipher, key_len, version, bits):
     assert cipher.name == f"rc2_cbc/{bits}"
     assert cipher.decrypt(key, ct) == MIME * 3
 
-    from smime_archiver.crypto import rc2
+    from smime_archiver.crypto.cms import rc2
 
     ours = rc2.rc2_cbc_encrypt(key, iv, ciphers.pad(MIME, 8), bits)
     src = tmp_path / "ours"
@@ -75,7 +75,7 @@ def test_rc2_against_openssl(tmp_path, openssl_cipher, key_len, version, bits):
 
 def test_rc2_128_cryptography_and_pure_python_agree():
     key, iv = os.urandom(16), os.urandom(8)
-    from smime_archiver.crypto import rc2
+    from smime_archiver.crypto.cms import rc2
 
     ct = rc2.rc2_cbc_encrypt(key, iv, ciphers.pad(MIME, 8), 128)
     cipher = parse_content_cipher(RC2, _rc2_params(58, iv))

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from smime_archiver.crypto import recipients
-from smime_archiver.crypto.cms import decrypt_enveloped, load_content_info, recipients_of
+from smime_archiver.crypto.cms import recipients
+from smime_archiver.crypto.cms.envelope import decrypt_enveloped, load_content_info, recipients_of
 from smime_archiver.errors import NoMatchingKeyError, UnsupportedAlgorithmError
 from tests.support import cms as enc
 from tests.support.keys import keystore_for

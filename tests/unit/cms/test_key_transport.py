@@ -10,9 +10,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from smime_archiver.crypto.cms import decrypt_enveloped, load_content_info, recipients_of
-from smime_archiver.crypto.describe import make_entry
-from smime_archiver.crypto.keystore import KeyStore
+from smime_archiver.crypto.cms.envelope import decrypt_enveloped, load_content_info, recipients_of
+from smime_archiver.crypto.keys.describe import make_entry
+from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.crypto.names import format_name
 from smime_archiver.errors import MalformedMessageError, NoMatchingKeyError
 from tests.support import cms as enc

@@ -14,7 +14,7 @@ from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives import keywrap as aes_keywrap
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
-from smime_archiver.crypto.keywrap import UnwrapError, unwrap_3des, unwrap_aes, wrap_3des
+from smime_archiver.crypto.cms.keywrap import UnwrapError, unwrap_3des, unwrap_aes, wrap_3des
 
 
 def test_3des_round_trip_for_des3_and_aes_keys():

@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from smime_archiver.crypto.cms import (
+from smime_archiver.crypto.cms.envelope import (
     decrypt_enveloped,
     load_content_info,
     looks_like_cms,
@@ -91,7 +91,7 @@ def test_base64_body_of_openssl_smime_message(alice, alice_store):
 
 def test_trailing_padding_and_garbage_after_a_complete_structure(der, alice_store, caplog):
     assert _decrypts(der + b"\x00\x00\r\n", alice_store) == MIME
-    with caplog.at_level(logging.WARNING, logger="smime_archiver.crypto.cms"):
+    with caplog.at_level(logging.WARNING, logger="smime_archiver.crypto.cms.envelope"):
         assert _decrypts(der + b"trailing junk", alice_store) == MIME
     assert "ignoring 13 bytes" in caplog.text
 

@@ -19,9 +19,9 @@ from asn1crypto import cms as acms
 from asn1crypto import x509 as ax509
 
 from smime_archiver.crypto import der
-from smime_archiver.crypto.cms import decrypt_enveloped, load_content_info, recipients_of
-from smime_archiver.crypto.keyfiles import load_key_file, load_key_files
-from smime_archiver.crypto.layers import unwrap_message
+from smime_archiver.crypto.cms.envelope import decrypt_enveloped, load_content_info, recipients_of
+from smime_archiver.crypto.cms.layers import unwrap_message
+from smime_archiver.crypto.keys.keyfiles import load_key_file, load_key_files
 from smime_archiver.errors import MalformedMessageError
 from smime_archiver.model import Status
 from tests.support import tools

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from smime_archiver.crypto.plausible import looks_like_mime_entity, plausible_plaintext
+from smime_archiver.crypto.cms.plausible import looks_like_mime_entity, plausible_plaintext
 from tests.support.tools import cms_sign
 
 from .conftest import MIME

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from smime_archiver.crypto.cms import load_content_info, recipients_of
+from smime_archiver.crypto.cms.envelope import load_content_info, recipients_of
 from smime_archiver.crypto.names import format_name
 from smime_archiver.errors import MalformedMessageError
 from tests.support import cms as enc

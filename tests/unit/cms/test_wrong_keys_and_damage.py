@@ -8,9 +8,9 @@ import pytest
 from asn1crypto import cms as acms
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from smime_archiver.crypto.cms import decrypt_enveloped, load_content_info
-from smime_archiver.crypto.describe import make_entry
-from smime_archiver.crypto.keystore import KeyStore
+from smime_archiver.crypto.cms.envelope import decrypt_enveloped, load_content_info
+from smime_archiver.crypto.keys.describe import make_entry
+from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import (
     MalformedMessageError,
     NoMatchingKeyError,
@@ -262,7 +262,7 @@ def test_password_and_kek_recipients_only(alice, tmp_path):
 
 def test_large_rc2_message_wrong_keys_are_rejected_cheaply(alice, wrong_rsa_keys, monkeypatch):
     """Pure-Python RC2 takes a second a megabyte: wrong keys must not decrypt it all."""
-    from smime_archiver.crypto import rc2
+    from smime_archiver.crypto.cms import rc2
 
     decrypted = []
     real = rc2.rc2_cbc_decrypt

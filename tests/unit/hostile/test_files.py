@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 
 from smime_archiver import cli
-from smime_archiver.filenames import WINDOWS_RESERVED
+from smime_archiver.archive.names import WINDOWS_RESERVED
 from tests.support.mailbox import write_mbox
 from tests.unit.hostile.conftest import PASSWORD, encrypted, headers
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from smime_archiver import mime
-from smime_archiver.crypto import layers
-from smime_archiver.crypto.keystore import KeyStore
+from smime_archiver.crypto.cms import layers
+from smime_archiver.crypto.keys.keystore import KeyStore
+from smime_archiver.mime import message as mime
 from smime_archiver.model import RawMail, Status
 from smime_archiver.work import Outcome, WorkOptions, process_message
 from tests.support.layers import HEADERS, TEXT, compressed_data, message, multipart, pkcs7_entity

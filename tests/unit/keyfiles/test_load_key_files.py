@@ -7,7 +7,7 @@ import logging
 from asn1crypto import x509 as ax509
 from cryptography.hazmat.primitives import serialization
 
-from smime_archiver.crypto.keyfiles import load_key_file, load_key_files
+from smime_archiver.crypto.keys.keyfiles import load_key_file, load_key_files
 from smime_archiver.errors import DamagedKeyFileError, KeyFileError, WrongPasswordError
 from tests.support.keyfiles import CountingSource, build_pkcs12, never_asked
 from tests.support.tools import p12_export
@@ -98,7 +98,7 @@ def test_warnings_go_to_the_callback_or_the_log(rsa_id, dsa_id, tmp_path, caplog
     seen: list[str] = []
     store, _errors = load_key_files([mixed], [PASSWORD], on_warning=seen.append)
     assert len(store) == 1 and len(seen) == 1 and "DSA" in seen[0]
-    with caplog.at_level(logging.WARNING, logger="smime_archiver.crypto.keyfiles"):
+    with caplog.at_level(logging.WARNING, logger="smime_archiver.crypto.keys.keyfiles"):
         load_key_files([mixed], [PASSWORD])
     assert any("DSA" in r.getMessage() for r in caplog.records)
     assert all(PASSWORD not in r.getMessage() for r in caplog.records)

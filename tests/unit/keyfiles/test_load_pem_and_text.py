@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from smime_archiver.crypto.keyfiles import load_key_file
+from smime_archiver.crypto.keys.keyfiles import load_key_file
 from smime_archiver.errors import (
     DamagedKeyFileError,
     KeyFileError,

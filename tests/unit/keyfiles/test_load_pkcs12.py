@@ -12,8 +12,8 @@ from asn1crypto import pkcs12 as ap
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12 as crypto_pkcs12
 
-from smime_archiver.crypto import keyfiles
-from smime_archiver.crypto.keyfiles import load_key_file, load_key_files
+from smime_archiver.crypto.keys import keyfiles
+from smime_archiver.crypto.keys.keyfiles import load_key_file, load_key_files
 from smime_archiver.errors import DamagedKeyFileError, UnusableKeyError, WrongPasswordError
 from tests.support.keyfiles import CountingSource, build_pkcs12, der_to_ber, never_asked
 from tests.support.tools import p12_export
@@ -98,7 +98,7 @@ def test_our_reader_alone_reads_a_file_it_understands(legacy_p12, rsa_id, monkey
 
 
 def test_cryptography_reads_what_our_reader_cannot(legacy_p12, rsa_id, monkeypatch):
-    from smime_archiver.crypto import pkcs12
+    from smime_archiver.crypto.keys import pkcs12
     from smime_archiver.errors import KeyFileError
 
     def refuse(self, feed, unlock):
@@ -286,7 +286,7 @@ def test_certificates_without_key_warn_only_in_load_key_files():
 
 
 def test_cryptography_is_asked_when_our_reader_finds_no_key(legacy_p12, rsa_id, monkeypatch):
-    from smime_archiver.crypto import pkcs12
+    from smime_archiver.crypto.keys import pkcs12
 
     real = pkcs12.Pkcs12File.read
 

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from smime_archiver.crypto.passwords import (
+from smime_archiver.crypto.keys.passwords import (
     PasswordFeed,
     bmp_secrets,
     bmp_string,

@@ -8,8 +8,9 @@ import pytest
 from asn1crypto import algos, keys
 from cryptography.hazmat.primitives import serialization
 
-from smime_archiver.crypto import der, pbe
-from smime_archiver.crypto.passwords import bmp_string
+from smime_archiver.crypto import der
+from smime_archiver.crypto.keys import pbe
+from smime_archiver.crypto.keys.passwords import bmp_string
 from tests.support.keyfiles import encryption_algorithm
 from tests.support.tools import LEGACY, openssl
 

@@ -9,8 +9,8 @@ import pytest
 from asn1crypto import pkcs12 as ap
 from cryptography.hazmat.primitives.serialization import pkcs12 as crypto_pkcs12
 
-from smime_archiver.crypto.passwords import PasswordFeed
-from smime_archiver.crypto.pkcs12 import Pkcs12File, looks_like_pfx, read_pkcs12
+from smime_archiver.crypto.keys.passwords import PasswordFeed
+from smime_archiver.crypto.keys.pkcs12 import Pkcs12File, looks_like_pfx, read_pkcs12
 from smime_archiver.errors import DamagedKeyFileError, KeyFileError, WrongPasswordError
 from tests.support.keyfiles import (
     CountingSource,
@@ -142,7 +142,7 @@ def test_openssl_1_0_widened_utf8_password(rsa_id, tmp_path):
 
 
 def test_widened_password_via_our_writer(rsa_id):
-    from smime_archiver.crypto.passwords import widen
+    from smime_archiver.crypto.keys.passwords import widen
 
     data = build_pkcs12([(rsa_id.key, None)], [(rsa_id.cert, None)], None,
                         bmp_secret=widen(PASSWORD.encode("utf-8")))
@@ -323,7 +323,7 @@ def test_enveloped_part_is_skipped_with_a_warning(rsa_id):
 
 def test_pbes2_fed_with_the_bmpstring(rsa_id):
     """Some writers gave PBKDF2 the PKCS#12 BMPString instead of UTF-8: tried last."""
-    from smime_archiver.crypto.passwords import bmp_string
+    from smime_archiver.crypto.keys.passwords import bmp_string
 
     data = build_pkcs12([(rsa_id.key, None)], [(rsa_id.cert, None)], PASSWORD,
                         key_scheme="pbes2-aes-256-cbc", cert_scheme="pbes2-aes-256-cbc",

@@ -8,7 +8,7 @@ import zlib
 import pytest
 from asn1crypto import cms
 
-from smime_archiver.crypto.compressed import decompress_compressed, inflate
+from smime_archiver.crypto.cms.compressed import decompress_compressed, inflate
 from smime_archiver.errors import (
     LimitExceededError,
     MalformedMessageError,

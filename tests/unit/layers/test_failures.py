@@ -6,8 +6,9 @@ import base64
 
 import pytest
 
-from smime_archiver.crypto import cms, layers
-from smime_archiver.crypto.layers import unwrap_message
+from smime_archiver.crypto.cms import envelope as cms
+from smime_archiver.crypto.cms import layers
+from smime_archiver.crypto.cms.layers import unwrap_message
 from smime_archiver.model import Status
 from tests.support import tools
 from tests.support.layers import (

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from smime_archiver.crypto import rawmime
-from smime_archiver.crypto.layers import unwrap_message
+from smime_archiver.crypto.cms.layers import unwrap_message
+from smime_archiver.mime import rawmime
 from smime_archiver.model import Status
 from tests.support import tools
 from tests.support.layers import (

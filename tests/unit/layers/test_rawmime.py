@@ -7,8 +7,8 @@ import email.policy
 
 import pytest
 
-from smime_archiver.crypto import rawmime
 from smime_archiver.errors import MalformedMessageError
+from smime_archiver.mime import rawmime
 from tests.support.layers import multipart
 
 MSG = (

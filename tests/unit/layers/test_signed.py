@@ -11,9 +11,9 @@ from asn1crypto import cms
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from smime_archiver.crypto import rawmime
-from smime_archiver.crypto.signed import encapsulated_content, verify_signed_data
+from smime_archiver.crypto.cms.signed import encapsulated_content, verify_signed_data
 from smime_archiver.errors import MalformedMessageError
+from smime_archiver.mime import rawmime
 from tests.support import tools
 from tests.support.layers import TEXT, sign_synthetic
 

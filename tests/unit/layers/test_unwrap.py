@@ -9,9 +9,9 @@ from pathlib import Path
 import cryptography_vectors
 import pytest
 
-from smime_archiver.crypto.keystore import KeyStore
-from smime_archiver.crypto.layers import unwrap_message
-from smime_archiver.crypto.rawmime import decode_body, parse_entity
+from smime_archiver.crypto.cms.layers import unwrap_message
+from smime_archiver.crypto.keys.keystore import KeyStore
+from smime_archiver.mime.rawmime import decode_body, parse_entity
 from smime_archiver.model import Status
 from tests.support import tools
 from tests.support.keys import keystore_for

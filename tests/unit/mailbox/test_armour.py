@@ -15,7 +15,7 @@ import subprocess
 import pytest
 
 from smime_archiver import cli
-from smime_archiver.crypto.armour import decode_armour, find_armour
+from smime_archiver.crypto.cms.armour import decode_armour, find_armour
 from smime_archiver.mailbox import iter_messages
 from smime_archiver.mailbox.sniff import Kind, is_cms_der, sniff
 from smime_archiver.model import RawMail, SourceProblem

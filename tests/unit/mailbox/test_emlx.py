@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from smime_archiver.crypto.rawmime import decode_body, walk
 from smime_archiver.mailbox import iter_messages
+from smime_archiver.mime.rawmime import decode_body, walk
 from smime_archiver.model import RawMail, SourceProblem
 from tests.support.mailbox import PLIST, message, write_emlx
 

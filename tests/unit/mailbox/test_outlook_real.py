@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from smime_archiver import i18n
-from smime_archiver.crypto.keystore import KeyStore
+from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.job import JobSpec, run_job
 from smime_archiver.mailbox import iter_messages
 from smime_archiver.model import RawMail, SkippedItem, Status

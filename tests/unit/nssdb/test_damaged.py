@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from smime_archiver.crypto.nss import load_nss_database, sdb
-from smime_archiver.crypto.nss.hashdb import read_pairs
+from smime_archiver.crypto.keys.nss import load_nss_database, sdb
+from smime_archiver.crypto.keys.nss.hashdb import read_pairs
 from smime_archiver.errors import DamagedKeyFileError, KeyFileError, WrongPasswordError
 from tests.support.keyfiles import never_asked
 

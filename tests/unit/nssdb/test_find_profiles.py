@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from smime_archiver.crypto.nss import find_profiles, load_nss_database
+from smime_archiver.crypto.keys.nss import find_profiles, load_nss_database
 from tests.support.keyfiles import never_asked
 
 THUNDERBIRD_INI = """\

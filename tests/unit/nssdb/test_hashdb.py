@@ -9,8 +9,8 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from smime_archiver.crypto.nss import load_nss_database
-from smime_archiver.crypto.nss.hashdb import HashFileError, read_pairs
+from smime_archiver.crypto.keys.nss import load_nss_database
+from smime_archiver.crypto.keys.nss.hashdb import HashFileError, read_pairs
 from tests.support.nssdb import build_profile, to_big_endian
 
 from .conftest import PASSWORD
@@ -119,7 +119,7 @@ def test_cert8_uses_overflow_pages(heavy_dbm):
 
 def test_a_looping_chain_is_caught(heavy_dbm):
     """An overflow pointer aimed back at its own page: an error, not an endless loop."""
-    from smime_archiver.crypto.nss.hashdb import _File
+    from smime_archiver.crypto.keys.nss.hashdb import _File
 
     data = bytearray((heavy_dbm / "cert8.db").read_bytes())
     page, at = _overflow_links(bytes(data))[0]

@@ -7,10 +7,10 @@ import unicodedata
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from smime_archiver.crypto.keyfiles import load_key_file
+from smime_archiver.crypto.keys.keyfiles import load_key_file
+from smime_archiver.crypto.keys.nss import database_folder, is_nss_database, load_nss_database, sdb
+from smime_archiver.crypto.keys.nss.hashdb import read_pairs
 from smime_archiver.crypto.names import format_name
-from smime_archiver.crypto.nss import database_folder, is_nss_database, load_nss_database, sdb
-from smime_archiver.crypto.nss.hashdb import read_pairs
 from smime_archiver.errors import KeyFileError, WrongPasswordError
 from tests.support.keyfiles import CountingSource, never_asked
 from tests.support.nssdb import P12_PASSWORD, downgrade_key4_to_3des, oid_of
@@ -82,7 +82,7 @@ def test_password_typed_on_a_mac_is_nfd(profiles, kind, nss_rsa, nss_ec):
 @pytest.mark.parametrize("kind", KINDS)
 def test_nss_keeps_the_password_as_utf8(profiles, kind):
     """The password file held UTF-8; the Latin-1 bytes of the same letters do not open it."""
-    from smime_archiver.crypto.nss import legacydb, nsspbe
+    from smime_archiver.crypto.keys.nss import legacydb, nsspbe
 
     folder = profiles[kind, True]
     if kind == "sql":
@@ -209,8 +209,8 @@ def test_old_key4_with_triple_des(profiles, tmp_path, nss_rsa, nss_ec):
 @pytest.mark.parametrize("kind", KINDS)
 def test_keys_from_a_profile_open_mail(profiles, kind, nss_rsa, nss_ec, nss_peer):
     """Mail encrypted to the RSA (3DES, as in the NemID years) and the EC key opens."""
-    from smime_archiver.crypto.keystore import KeyStore
-    from smime_archiver.crypto.layers import unwrap_message
+    from smime_archiver.crypto.cms.layers import unwrap_message
+    from smime_archiver.crypto.keys.keystore import KeyStore
     from smime_archiver.model import Status
     from tests.support import tools
     from tests.support.layers import message, pkcs7_entity

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smime_archiver.crypto.nss import summarize_nss_database
+from smime_archiver.crypto.keys.nss import summarize_nss_database
 
 KINDS = ["sql", "dbm"]
 

@@ -11,7 +11,7 @@ import pikepdf
 import pikepdf.pdfa
 import pytest
 
-from smime_archiver.mime import parse_message
+from smime_archiver.mime.message import parse_message
 from smime_archiver.model import MessageView, RawMail, UnwrapResult
 from smime_archiver.render.pdf import render_pdf
 from tests.unit.render import samples

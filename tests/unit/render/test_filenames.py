@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smime_archiver.filenames import safe_attachment_name
+from smime_archiver.archive.names import safe_attachment_name
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from smime_archiver.mime import decode_bytes, html_to_text, parse_message
+from smime_archiver.mime.message import decode_bytes, html_to_text, parse_message
 
 
 def test_encoded_words_and_latin1_body():
@@ -183,7 +183,7 @@ def test_deeply_nested_multiparts_do_not_recurse_forever():
 
 
 def test_unflow_rfc3676():
-    from smime_archiver.mime import unflow
+    from smime_archiver.mime.message import unflow
 
     text = "Et langt \nafsnit.\n>> Dybt \n>> citat\n>Lavt\n Stuffet\n-- \nSig"
     assert unflow(text, delsp=False).split("\n") == [
@@ -211,7 +211,7 @@ def test_parsed_headers_are_reused_and_views_unchanged(monkeypatch):
     import email.headerregistry
     import email.policy
 
-    import smime_archiver.mime as mime
+    import smime_archiver.mime.message as mime
     from tests.unit.render import samples
 
     messages = [samples.plain_letter(), samples.newsletter(), samples.with_attachments(),

@@ -9,7 +9,7 @@ import pytest
 from reportlab import rl_config
 from reportlab.pdfbase import pdfdoc
 
-from smime_archiver.mime import parse_message
+from smime_archiver.mime.message import parse_message
 from smime_archiver.model import RawMail
 from smime_archiver.render import pdfwrite
 from smime_archiver.render.pdf import render_pdf

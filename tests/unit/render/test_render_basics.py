@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 
-from smime_archiver.mime import parse_message
+from smime_archiver.mime.message import parse_message
 from smime_archiver.model import (
     EncryptionInfo,
     Layer,

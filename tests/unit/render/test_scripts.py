@@ -21,7 +21,7 @@ LINES = [line for line in samples.SCRIPTS_TEXT.splitlines() if line]
 
 @pytest.fixture(scope="module")
 def scripts_text(tmp_path_factory):
-    from smime_archiver.mime import parse_message
+    from smime_archiver.mime.message import parse_message
     from smime_archiver.model import RawMail
     from smime_archiver.render.pdf import render_pdf
     from tests.unit.render.conftest import assert_pdfa

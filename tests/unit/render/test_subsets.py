@@ -82,7 +82,7 @@ def test_fallback_fonts_load_only_when_a_text_needs_them():
     script = """
 import sys
 from reportlab.pdfbase import pdfmetrics
-from smime_archiver.mime import parse_message
+from smime_archiver.mime.message import parse_message
 from smime_archiver.model import RawMail
 from smime_archiver.render import fonts
 from smime_archiver.render.pdf import render_pdf

@@ -69,7 +69,7 @@ def test_charsets(render, body, charset):
 
 
 def test_html_only_mail_gets_a_text_body_for_the_gui():
-    from smime_archiver.mime import parse_message
+    from smime_archiver.mime.message import parse_message
 
     msg = EmailMessage()
     msg["Subject"] = "x"

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from smime_archiver.crypto import pkcs11 as p11
+from smime_archiver.crypto.keys import pkcs11 as p11
 from tests.support.softhsm import SoftHSM
 from tests.support.tools import cms_encrypt
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smime_archiver.crypto.pkcs11.discover import KNOWN_MODULES, FoundModule, find_modules
+from smime_archiver.crypto.keys.pkcs11.discover import KNOWN_MODULES, FoundModule, find_modules
 
 
 def _only(*paths: str):

@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from smime_archiver.crypto.pkcs11.rawrsa import oaep_decode, pkcs1v15_decode
+from smime_archiver.crypto.keys.pkcs11.rawrsa import oaep_decode, pkcs1v15_decode
 
 
 @pytest.fixture(scope="module")

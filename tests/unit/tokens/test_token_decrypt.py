@@ -11,9 +11,9 @@ import pytest
 from asn1crypto import cms as acms
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from smime_archiver.crypto import pkcs11 as p11
-from smime_archiver.crypto.keystore import KeyStore
-from smime_archiver.crypto.layers import unwrap_message
+from smime_archiver.crypto.cms.layers import unwrap_message
+from smime_archiver.crypto.keys import pkcs11 as p11
+from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.model import Status
 from tests.support.keys import keystore_for
 from tests.support.softhsm import set_key_attribute
@@ -76,7 +76,7 @@ def test_oaep_sha1_runs_as_oaep_and_sha256_through_raw_rsa(token, messages, capl
     """SoftHSM offers CKM_RSA_PKCS_OAEP with SHA-1 only; SHA-256 goes through CKM_RSA_X_509
     on the token and the OAEP padding is checked here."""
     store = _store(token)
-    with caplog.at_level(logging.DEBUG, logger="smime_archiver.crypto.pkcs11.keys"):
+    with caplog.at_level(logging.DEBUG, logger="smime_archiver.crypto.keys.pkcs11.keys"):
         assert _opened(unwrap_message(messages["oaep_sha1"], store))
         assert "through raw RSA" not in caplog.text
         assert _opened(unwrap_message(messages["oaep_sha256"], store))

@@ -11,9 +11,9 @@ import os
 
 import pytest
 
-from smime_archiver.crypto import pkcs11 as p11
-from smime_archiver.crypto.keystore import KeyStore
-from smime_archiver.crypto.layers import unwrap_message
+from smime_archiver.crypto.cms.layers import unwrap_message
+from smime_archiver.crypto.keys import pkcs11 as p11
+from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import NoTokenError, PinLockedError, TokenRemovedError
 from smime_archiver.model import Status
 from tests.support.softhsm import Shim

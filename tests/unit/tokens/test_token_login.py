@@ -8,8 +8,8 @@ import os
 import pytest
 from pkcs11 import TokenFlag
 
-from smime_archiver.crypto import pkcs11 as p11
-from smime_archiver.crypto.pkcs11.discover import find_modules
+from smime_archiver.crypto.keys import pkcs11 as p11
+from smime_archiver.crypto.keys.pkcs11.discover import find_modules
 from smime_archiver.errors import (
     NoTokenError,
     PinLockedError,
@@ -103,8 +103,8 @@ def test_locked_pin_is_not_tried(token):
 
 
 def test_two_tokens_in_two_slots_each_with_its_pin(hsm, ids, messages):
-    from smime_archiver.crypto.keystore import KeyStore
-    from smime_archiver.crypto.layers import unwrap_message
+    from smime_archiver.crypto.cms.layers import unwrap_message
+    from smime_archiver.crypto.keys.keystore import KeyStore
     from smime_archiver.model import Status
 
     hsm.init_token("Første", "1111")
@@ -204,8 +204,8 @@ def test_softhsm_is_found_where_debian_installs_it(hsm):
 def test_a_pin_with_danish_letters_and_never_a_pin_in_the_log(hsm, ids, messages, caplog):
     import logging
 
-    from smime_archiver.crypto.keystore import KeyStore
-    from smime_archiver.crypto.layers import unwrap_message
+    from smime_archiver.crypto.cms.layers import unwrap_message
+    from smime_archiver.crypto.keys.keystore import KeyStore
     from smime_archiver.model import Status
 
     good, bad = "Kode-ÆØÅ-5821", "Forkert-æøå-0000"

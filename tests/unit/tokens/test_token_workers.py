@@ -10,9 +10,9 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from smime_archiver.crypto import pkcs11 as p11
-from smime_archiver.crypto.keystore import KeyStore
-from smime_archiver.crypto.layers import unwrap_message
+from smime_archiver.crypto.cms.layers import unwrap_message
+from smime_archiver.crypto.keys import pkcs11 as p11
+from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import WrongPinError
 from smime_archiver.model import RawMail, Status
 from smime_archiver.parallel import Engine

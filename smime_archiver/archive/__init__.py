@@ -1,0 +1,1 @@
+"""The archive stage: names, layout, journal, durable writes and reports."""

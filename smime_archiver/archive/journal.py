@@ -1,0 +1,198 @@
+"""The resume journal: what is already archived, safe against a kill at any instant.
+
+``<out>/.smime-archiver/journal.jsonl`` holds one JSON line per message, appended in
+report order and flushed to disk (``fsync``, once for each batch of messages ready
+together) before the messages' files are renamed to their final names.  So at any
+instant:
+
+- a message whose line is complete may still lack its files (killed between the journal
+  and the rename): :meth:`Journal.reusable` checks that they exist, else it is done again
+  under the same names;
+- a file under its final name always belongs to a complete line: nothing half-written
+  counts as done (files are written under temporary names in ``.smime-archiver/tmp-*``);
+- a line cut off by the kill is dropped when the journal is opened again.
+
+Messages are keyed by source (the path as given), locator and the SHA-256 of their bytes,
+so a changed message is archived again.  ``report.json``/``report.csv`` are rebuilt from
+the journal at the end of every run, in this run's order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from smime_archiver.archive.layout import NameReserver, stem_of
+from smime_archiver.archive.records import MessageRecord
+from smime_archiver.errors import OutputError
+from smime_archiver.i18n import _
+
+log = logging.getLogger(__name__)
+
+STATE_DIR = ".smime-archiver"
+JOURNAL_NAME = "journal.jsonl"
+JOURNAL_VERSION = 1
+
+Key = bytes  # 16 bytes standing for (source, locator, SHA-256): small for big runs
+_EML, _ATTACHMENTS = 1, 2  # flags kept beside each line's offset
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def make_key(source: str, locator: str, sha256: str) -> Key:
+    text = "\0".join((source, locator, sha256))
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).digest()
+
+
+def key_of(record: MessageRecord) -> Key:
+    return make_key(record.source, record.locator, record.sha256)
+
+
+def _flags(made: dict[str, bool]) -> int:
+    return (_EML if made.get("eml") else 0) | (_ATTACHMENTS if made.get("attachments") else 0)
+
+
+class Journal:
+    """Append-only record of every finished message (see the module docstring)."""
+
+    def __init__(self, out_dir: Path, *, resume: bool):
+        self.out_dir = out_dir
+        self.state_dir = out_dir / STATE_DIR
+        self.path = self.state_dir / JOURNAL_NAME
+        self._index: dict[Key, int] = {}  # line offset * 4 + flags
+        self._unwritten = False  # lines appended but still in the write buffer
+        self.owned: set[str] = set()  # NameReserver keys of the stems the journal names
+        try:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            if resume and self.path.exists():
+                self._load()
+            else:
+                self.path.write_bytes(b"")
+            self._out = open(self.path, "ab")  # kept open for the job
+            self._in = open(self.path, "rb")
+        except OSError as e:
+            raise _journal_error(self.path, e) from e
+
+    def _load(self) -> None:
+        offset = good_end = 0
+        with open(self.path, "rb") as f:
+            for line in f:
+                here = offset
+                offset += len(line)
+                if not line.endswith(b"\n"):
+                    break  # cut off by a kill: dropped (truncated below)
+                good_end = offset
+                try:
+                    entry = json.loads(line)
+                    record = entry["record"]
+                    key = make_key(record["source"], record.get("locator") or "",
+                                   record["sha256"])
+                except (ValueError, KeyError, TypeError):
+                    log.warning("skipping a damaged line in %s at byte %d", self.path, here)
+                    continue
+                self._index[key] = here * 4 + _flags(entry.get("made") or {})
+                if record.get("pdf"):
+                    self.owned.add(NameReserver.key(*stem_of(record["pdf"])))
+        if good_end < self.path.stat().st_size:
+            with open(self.path, "r+b") as f:
+                f.truncate(good_end)
+        log.info("resume journal %s: %d messages", self.path, len(self._index))
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def get(self, key: Key) -> MessageRecord | None:
+        found = self._index.get(key)
+        if found is None:
+            return None
+        self._write_out()
+        self._in.seek(found >> 2)
+        return MessageRecord.from_json(json.loads(self._in.readline())["record"])
+
+    def reusable(self, key: Key, *, eml: bool, attachments: bool) -> MessageRecord | None:
+        """The journal's record when the message is archived with every file this run makes."""
+        found = self._index.get(key)
+        if found is None:
+            return None
+        if (eml and not found & _EML) or (attachments and not found & _ATTACHMENTS):
+            return None
+        record = self.get(key)
+        if record is None or not record.archived:
+            return None
+        if not all((self.out_dir / p).is_file() for p in record.outputs()):
+            return None
+        return record
+
+    def append(self, record: MessageRecord, *, made: dict[str, bool],
+               key: Key | None = None) -> None:
+        """Add a line (to the OS, not yet to the disk: :meth:`sync` before any rename)."""
+        line = json.dumps({"v": JOURNAL_VERSION, "made": made, "record": record.to_json()},
+                          ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        try:
+            offset = self._out.tell()  # the end: the file is opened for appending
+            self._out.write(line)  # buffered: written out by sync() or before a read
+            self._unwritten = True
+        except OSError as e:
+            raise _journal_error(self.path, e) from e
+        self._index[key if key is not None else key_of(record)] = offset * 4 + _flags(made)
+
+    def _write_out(self) -> None:
+        if self._unwritten:
+            try:
+                self._out.flush()
+            except OSError as e:
+                raise _journal_error(self.path, e) from e
+            self._unwritten = False
+
+    def sync(self) -> None:
+        """Every line appended so far is on the disk (one fsync for a batch of messages)."""
+        self._write_out()
+        try:
+            os.fsync(self._out.fileno())
+        except OSError as e:
+            raise _journal_error(self.path, e) from e
+
+    def close(self) -> None:
+        for fh in (self._out, self._in):
+            with contextlib.suppress(OSError):
+                fh.close()
+
+
+def _journal_error(path: Path, e: OSError) -> OutputError:
+    return OutputError(_("Could not write the resume journal {file}: {reason}. Check free "
+                         "disk space and permissions.").format(file=path,
+                                                               reason=e.strerror or e),
+                       source=str(path))
+
+
+def new_tmp_dir(state_dir: Path) -> Path:
+    """A fresh folder for this run's temporary files; earlier runs' leftovers are removed."""
+    try:
+        for old in state_dir.glob("tmp-*"):
+            shutil.rmtree(old, ignore_errors=True)
+        return Path(tempfile.mkdtemp(prefix="tmp-", dir=state_dir))
+    except OSError as e:
+        raise _journal_error(state_dir, e) from e
+
+
+def remove_partials(out_dir: Path) -> int:
+    """Remove ``.partial-*`` files an interrupted report write left; returns how many."""
+    removed = 0
+    for path in out_dir.glob(".partial-*.tmp"):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def made_flags(eml: bool, attachments: bool) -> dict[str, Any]:
+    return {"eml": eml, "attachments": attachments}

@@ -1,0 +1,1 @@
+"""CMS (S/MIME) unwrapping: enveloped, signed and compressed layers, ciphers, recipients."""

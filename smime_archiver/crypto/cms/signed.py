@@ -1,0 +1,523 @@
+"""SignedData verification over the exact signed bytes, reported, never enforced.
+
+Each SignerInfo is checked the way RFC 5652 §5.4/§5.6 says: with signed
+attributes, the messageDigest attribute must equal the digest of the content
+and the signature covers the DER ``SET OF`` the attributes; without them the
+signature covers the content itself.  The result is one
+:class:`~smime_archiver.model.SignatureInfo` per signer.  There is no network
+here: no CRL, no OCSP, no chain building; the signer certificate's validity
+period is reported, never used to reject anything.  A bad signature never makes
+the content unreadable: the caller gets the content and the verdict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+
+from asn1crypto import cms as acms
+from asn1crypto import core
+from asn1crypto import x509 as ax509
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
+
+from smime_archiver.crypto.der import as_parsed, octets, to_der
+from smime_archiver.crypto.names import format_name, same_name
+from smime_archiver.errors import MalformedMessageError
+from smime_archiver.i18n import _
+from smime_archiver.mime.rawmime import canonicalize_crlf
+from smime_archiver.model import SignatureInfo
+
+log = logging.getLogger(__name__)
+
+UTC = dt.timezone.utc
+
+# digest OID -> (name, hashlib name, cryptography hash class)
+_DIGESTS: dict[str, tuple[str, str, type[hashes.HashAlgorithm]]] = {
+    "1.2.840.113549.2.5": ("md5", "md5", hashes.MD5),
+    "1.3.14.3.2.26": ("sha1", "sha1", hashes.SHA1),
+    "2.16.840.1.101.3.4.2.4": ("sha224", "sha224", hashes.SHA224),
+    "2.16.840.1.101.3.4.2.1": ("sha256", "sha256", hashes.SHA256),
+    "2.16.840.1.101.3.4.2.2": ("sha384", "sha384", hashes.SHA384),
+    "2.16.840.1.101.3.4.2.3": ("sha512", "sha512", hashes.SHA512),
+}
+_DIGEST_BY_NAME = {v[0]: k for k, v in _DIGESTS.items()}
+
+# signature OID -> (family, digest name implied by the OID or None, display name)
+_SIGNATURES: dict[str, tuple[str, str | None, str]] = {
+    "1.2.840.113549.1.1.1": ("rsa", None, "rsassa_pkcs1v15"),
+    "1.2.840.113549.1.1.4": ("rsa", "md5", "md5_rsa"),
+    "1.2.840.113549.1.1.5": ("rsa", "sha1", "sha1_rsa"),
+    "1.3.14.3.2.29": ("rsa", "sha1", "sha1_rsa"),
+    "1.2.840.113549.1.1.14": ("rsa", "sha224", "sha224_rsa"),
+    "1.2.840.113549.1.1.11": ("rsa", "sha256", "sha256_rsa"),
+    "1.2.840.113549.1.1.12": ("rsa", "sha384", "sha384_rsa"),
+    "1.2.840.113549.1.1.13": ("rsa", "sha512", "sha512_rsa"),
+    "1.2.840.113549.1.1.10": ("pss", None, "rsassa_pss"),
+    "1.2.840.10040.4.1": ("dsa", None, "dsa"),
+    "1.2.840.10040.4.3": ("dsa", "sha1", "sha1_dsa"),
+    "2.16.840.1.101.3.4.3.1": ("dsa", "sha224", "sha224_dsa"),
+    "2.16.840.1.101.3.4.3.2": ("dsa", "sha256", "sha256_dsa"),
+    "1.2.840.10045.2.1": ("ecdsa", None, "ecdsa"),
+    "1.2.840.10045.4.1": ("ecdsa", "sha1", "sha1_ecdsa"),
+    "1.2.840.10045.4.3.1": ("ecdsa", "sha224", "sha224_ecdsa"),
+    "1.2.840.10045.4.3.2": ("ecdsa", "sha256", "sha256_ecdsa"),
+    "1.2.840.10045.4.3.3": ("ecdsa", "sha384", "sha384_ecdsa"),
+    "1.2.840.10045.4.3.4": ("ecdsa", "sha512", "sha512_ecdsa"),
+}
+
+_ID_DATA = "1.2.840.113549.1.7.1"
+
+
+class _Unsupported(Exception):
+    def __init__(self, name: str, oid: str):
+        super().__init__(oid)
+        self.name = name
+        self.oid = oid
+
+
+def verify_signed_data(
+    ci: acms.ContentInfo,
+    detached: bytes | None = None,
+    *,
+    extra_certificates: Iterable = (),
+) -> tuple[bytes | None, tuple[SignatureInfo, ...]]:
+    """Verify every SignerInfo of a SignedData and return its content and verdicts.
+
+    ``detached``: the signed bytes of a multipart/signed (the first part exactly
+    as in the message); both as given and with line endings canonicalised to
+    CRLF are tried.  ``extra_certificates``: further candidates for the signer
+    certificate (``cryptography`` or ``asn1crypto`` certificates, or DER bytes).
+
+    Returns ``(content, signatures)``: the encapsulated content (``None`` when
+    detached or certs-only) and one :class:`SignatureInfo` per SignerInfo.
+    Raises :class:`MalformedMessageError` only when ``ci`` is not a readable
+    SignedData at all; every problem with a signature is reported in its info.
+    """
+    try:
+        if ci["content_type"].native != "signed_data":
+            raise MalformedMessageError(
+                _("The S/MIME structure is not signed data (it is {kind}).").format(
+                    kind=ci["content_type"].native
+                )
+            )
+        sd = ci["content"]
+        encap = sd["encap_content_info"]
+        econtent_type = encap["content_type"].dotted
+        econtent = encapsulated_content(ci)
+        signer_infos = list(sd["signer_infos"])
+        certs = _certificates(sd, extra_certificates)
+    except (ValueError, TypeError, KeyError) as e:
+        raise MalformedMessageError(
+            _("The signed part is damaged: its SignedData structure cannot be read.")
+        ) from e
+
+    detached_form = detached is not None
+    if detached is not None:
+        candidates = [detached]
+        canonical = canonicalize_crlf(detached)
+        if canonical != detached:
+            candidates.append(canonical)
+    elif econtent is not None:
+        candidates = [econtent]
+    else:
+        candidates = []
+
+    infos = []
+    for si in signer_infos:
+        try:
+            infos.append(_verify_signer(si, candidates, certs, econtent_type, detached_form))
+        except (ValueError, TypeError, KeyError) as e:
+            log.info("unreadable SignerInfo: %s", type(e).__name__)
+            infos.append(
+                SignatureInfo(
+                    valid=False,
+                    detail=_("the signature is damaged and cannot be read"),
+                    detached=detached_form,
+                )
+            )
+    return (None if detached_form else econtent), tuple(infos)
+
+
+def encapsulated_content(ci: acms.ContentInfo) -> bytes | None:
+    """The eContent octets of a SignedData, or None when detached / certs-only.
+
+    PKCS#7 v1.5 allowed any type as content (Authenticode does this); then the
+    signed bytes are the value octets of the content, without tag and length.
+    """
+    encap = ci["content"]["encap_content_info"]
+    content = encap["content"]
+    if isinstance(content, core.Void) or content.contents is None:
+        return None
+    if isinstance(content, (core.ParsableOctetString, core.OctetString)):
+        return octets(content)  # BER chunks joined in one pass
+    if isinstance(content, core.Any):
+        try:
+            parsed = content.parse(core.OctetString)
+            return parsed.native
+        except ValueError:
+            return content.contents
+    return content.contents
+
+
+def has_content(ci: acms.ContentInfo) -> bool:
+    """Whether a SignedData is a layer: signers and content (not detached, not certs-only)."""
+    try:
+        if len(ci["content"]["signer_infos"]) == 0:
+            return False
+        return encapsulated_content(ci) is not None
+    except (ValueError, TypeError, KeyError):
+        return False
+
+
+# --- certificates ---------------------------------------------------------------------------
+
+
+def _to_asn1_cert(cert: object) -> ax509.Certificate | None:
+    try:
+        if isinstance(cert, ax509.Certificate):
+            return cert
+        if isinstance(cert, (bytes, bytearray)):
+            return ax509.Certificate.load(bytes(cert))
+        if isinstance(cert, x509.Certificate):
+            return ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    except ValueError:
+        return None
+    return None
+
+
+def _certificates(sd: acms.SignedData, extra: Iterable) -> list[ax509.Certificate]:
+    found: list[ax509.Certificate] = []
+    for choice in sd["certificates"] or []:
+        if choice.name == "certificate":
+            found.append(choice.chosen)
+    for cert in extra:
+        asn1 = _to_asn1_cert(cert)
+        if asn1 is not None:
+            found.append(asn1)
+    return found
+
+
+
+def _find_certificate(sid: acms.SignerIdentifier, certs: Sequence[ax509.Certificate]):
+    if sid.name == "issuer_and_serial_number":
+        issuer = sid.chosen["issuer"]
+        serial = sid.chosen["serial_number"].native
+        for cert in certs:
+            try:
+                if cert.serial_number == serial and same_name(cert.issuer, issuer):
+                    return cert
+            except ValueError:
+                continue
+        return None
+    ski = sid.chosen.native
+    for cert in certs:
+        try:
+            ids = {cert.key_identifier} if cert.key_identifier else set()
+            bits = cert.public_key["public_key"].contents[1:]
+            ids.add(hashlib.sha1(bits).digest())
+            ids.add(hashlib.sha256(bits).digest()[:20])
+        except ValueError:
+            continue
+        if ski in ids:
+            return cert
+    return None
+
+
+def _public_key(cert: ax509.Certificate, certs: Sequence[ax509.Certificate] = ()):
+    spki = cert.public_key
+    algorithm = spki["algorithm"]["algorithm"].dotted
+    if algorithm == "1.2.840.10040.4.1" and spki["algorithm"]["parameters"].native is None:
+        spki = _inherit_dsa_parameters(cert, certs)
+    try:  # the key as read (a BER certificate's made DER byte by byte), not re-encoded
+        return serialization.load_der_public_key(to_der(as_parsed(spki)))
+    except (ValueError, UnsupportedAlgorithm):
+        if algorithm != "1.2.840.113549.1.1.10":
+            raise
+    # An RSASSA-PSS key (id-RSASSA-PSS in the certificate): the key itself is plain RSA.
+    plain = ax509.PublicKeyInfo(
+        {"algorithm": {"algorithm": "rsa"}, "public_key": spki["public_key"].parsed}
+    )
+    return serialization.load_der_public_key(plain.dump())
+
+
+def _inherit_dsa_parameters(cert: ax509.Certificate, certs: Sequence[ax509.Certificate]):
+    """RFC 3279 §2.3.2: a DSA key without parameters takes its issuer's."""
+    seen = 0
+    current = cert
+    while seen < 8:
+        seen += 1
+        issuer = next(
+            (c for c in certs if c is not current and same_name(c.subject, current.issuer)),
+            None,
+        )
+        if issuer is None:
+            break
+        params = issuer.public_key["algorithm"]["parameters"]
+        if issuer.public_key["algorithm"]["algorithm"].dotted == "1.2.840.10040.4.1" and (
+            params.native is not None
+        ):
+            return ax509.PublicKeyInfo({
+                "algorithm": {"algorithm": "dsa", "parameters": params},
+                "public_key": cert.public_key["public_key"],
+            })
+        current = issuer
+    raise ValueError("DSA key without parameters and no issuer to inherit them from")
+
+
+def _email(cert: ax509.Certificate) -> str | None:
+    try:
+        for general_name in cert.subject_alt_name_value or []:
+            if general_name.name == "rfc822_name":
+                return general_name.native
+        native = cert.subject.native
+    except ValueError:
+        return None
+    email = native.get("email_address") if isinstance(native, dict) else None
+    if isinstance(email, list):
+        email = email[0]
+    return email or None
+
+
+def _validity(cert: ax509.Certificate) -> tuple[dt.datetime | None, dt.datetime | None]:
+    validity = cert["tbs_certificate"]["validity"]
+    out = []
+    for key in ("not_before", "not_after"):
+        try:
+            out.append(validity[key].native)
+        except ValueError:
+            out.append(None)
+    return out[0], out[1]
+
+
+# --- one signer -----------------------------------------------------------------------------
+
+
+def _attributes(si: acms.SignerInfo) -> dict[str, object]:
+    attrs: dict[str, object] = {}
+    for attr in si["signed_attrs"]:
+        name = attr["type"].native
+        values = attr["values"]
+        if len(values):
+            attrs.setdefault(name, values[0])
+    return attrs
+
+
+def _signed_attr_encodings(si: acms.SignerInfo) -> Iterator[bytes]:
+    """The signed attributes as the signer hashed them: ``SET OF`` instead of ``[0]``.
+
+    First the bytes as read; then, only if asked (the first did not verify), as
+    DER: lengths made definite byte by byte, and last re-encoded by asn1crypto
+    (which also sorts the SET; it cannot write every string, e.g. Latin-1 in a
+    T61String inside an encryption key preference, and is then left out).
+    """
+    as_set = b"\x31" + as_parsed(si["signed_attrs"])[1:]
+    yield as_set
+    tried = {as_set}
+    for convert in (to_der, _reencoded_attributes):
+        try:
+            converted = convert(as_set)
+        except ValueError:  # DerError, UnicodeEncodeError
+            continue
+        if converted not in tried:
+            tried.add(converted)
+            yield converted
+
+
+def _reencoded_attributes(as_set: bytes) -> bytes:
+    return bytes(acms.CMSAttributes.load(as_set).dump(force=True))
+
+
+def _pss_padding(params, digest_name: str):
+    """``padding.PSS`` and hash from RSASSA-PSS-params (defaults: SHA-1, MGF1-SHA-1, salt 20)."""
+    hash_name = "sha1"
+    mgf_hash = "sha1"
+    salt = 20
+    if params is not None and not isinstance(params, (core.Void, core.Null)):
+        hash_oid = params["hash_algorithm"]["algorithm"].dotted
+        if hash_oid not in _DIGESTS:
+            raise _Unsupported(params["hash_algorithm"]["algorithm"].native, hash_oid)
+        hash_name = _DIGESTS[hash_oid][0]
+        mgf = params["mask_gen_algorithm"]
+        if mgf["algorithm"].dotted != "1.2.840.113549.1.1.8":
+            raise _Unsupported(mgf["algorithm"].native, mgf["algorithm"].dotted)
+        mgf_oid = mgf["parameters"]["algorithm"].dotted
+        if mgf_oid not in _DIGESTS:
+            raise _Unsupported(mgf["parameters"]["algorithm"].native, mgf_oid)
+        mgf_hash = _DIGESTS[mgf_oid][0]
+        salt = params["salt_length"].native
+    del digest_name  # the PSS parameters name the hash that was signed
+    pad = padding.PSS(mgf=padding.MGF1(_hash(mgf_hash)), salt_length=salt)
+    name = f"rsassa_pss({hash_name}, mgf1-{mgf_hash}, salt {salt})"
+    return pad, hash_name, name
+
+
+def _hash(name: str) -> hashes.HashAlgorithm:
+    return _DIGESTS[_DIGEST_BY_NAME[name]][2]()
+
+
+def _check(public_key, family: str, signature: bytes, data: bytes, hash_name: str, pad) -> bool:
+    algo = _hash(hash_name)
+    try:
+        if family in ("rsa", "pss"):
+            if not isinstance(public_key, rsa.RSAPublicKey):
+                return False
+            public_key.verify(signature, data, pad or padding.PKCS1v15(), algo)
+        elif family == "ecdsa":
+            if not isinstance(public_key, ec.EllipticCurvePublicKey):
+                return False
+            public_key.verify(signature, data, ec.ECDSA(algo))
+        elif family == "dsa":
+            if not isinstance(public_key, dsa.DSAPublicKey):
+                return False
+            public_key.verify(signature, data, algo)
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    except (ValueError, UnsupportedAlgorithm) as e:
+        log.info("signature check failed: %s", type(e).__name__)
+        return False
+    return True
+
+
+def _verify_signer(
+    si: acms.SignerInfo,
+    candidates: list[bytes],
+    certs: list[ax509.Certificate],
+    econtent_type: str,
+    detached: bool,
+) -> SignatureInfo:
+    sid = si["sid"]
+    cert = _find_certificate(sid, certs)
+    digest_oid = si["digest_algorithm"]["algorithm"].dotted
+    sig_algo = si["signature_algorithm"]
+    sig_oid = sig_algo["algorithm"].dotted
+    attrs = _attributes(si) if len(si["signed_attrs"]) else {}
+
+    signing_time = None
+    if "signing_time" in attrs:
+        try:
+            signing_time = attrs["signing_time"].native  # type: ignore[attr-defined]
+        except ValueError:
+            signing_time = None
+        if isinstance(signing_time, dt.datetime) and signing_time.tzinfo is None:
+            signing_time = signing_time.replace(tzinfo=UTC)
+
+    # Some old clients put a signature OID (sha1WithRSAEncryption) in digestAlgorithm.
+    digest_name = _DIGESTS[digest_oid][0] if digest_oid in _DIGESTS else None
+    if digest_name is None and digest_oid in _SIGNATURES:
+        digest_name = _SIGNATURES[digest_oid][1]
+    fields: dict = {
+        "signing_time": signing_time,
+        "digest_algorithm": digest_name or digest_oid,
+        "signature_algorithm": _SIGNATURES.get(sig_oid, ("", None, sig_oid))[2],
+        "detached": detached,
+    }
+    if sid.name == "issuer_and_serial_number":
+        fields["issuer"] = _safe_name(sid.chosen["issuer"])
+        fields["serial"] = sid.chosen["serial_number"].native
+    if cert is not None:
+        not_before, not_after = _validity(cert)
+        at = signing_time or dt.datetime.now(UTC)
+        fields.update(
+            signer=_safe_name(cert.subject),
+            signer_email=_email(cert),
+            issuer=_safe_name(cert.issuer),
+            serial=cert.serial_number,
+            cert_not_before=not_before,
+            cert_not_after=not_after,
+            cert_valid_at_signing=(
+                not_before <= at <= not_after if not_before and not_after else None
+            ),
+        )
+
+    if cert is None:
+        return SignatureInfo(
+            valid=False,
+            detail=_("the signer's certificate is not included, so the signature cannot be "
+                     "checked"),
+            **fields,
+        )
+    if digest_name is None:
+        return _unsupported(fields, si["digest_algorithm"]["algorithm"].native, digest_oid)
+    if sig_oid not in _SIGNATURES:
+        return _unsupported(fields, sig_algo["algorithm"].native, sig_oid)
+    family = _SIGNATURES[sig_oid][0]
+    pad = None
+    hash_name = digest_name
+    try:
+        if family == "pss":
+            pad, hash_name, fields["signature_algorithm"] = _pss_padding(
+                sig_algo["parameters"], digest_name
+            )
+        public_key = _public_key(cert, certs)
+    except _Unsupported as e:
+        return _unsupported(fields, e.name, e.oid)
+    except (ValueError, UnsupportedAlgorithm) as e:
+        log.info("signer public key unusable: %s", type(e).__name__)
+        return SignatureInfo(
+            valid=False,
+            detail=_("the signer's certificate holds a public key this program cannot use"),
+            **fields,
+        )
+
+    signature = si["signature"].native
+    if not candidates:
+        return SignatureInfo(
+            valid=False,
+            detail=_("the signed content is missing, so the signature cannot be checked"),
+            **fields,
+        )
+    if attrs:
+        digest = attrs.get("message_digest")
+        expected = digest.native if digest is not None else None  # type: ignore[attr-defined]
+        if not isinstance(expected, bytes):
+            return SignatureInfo(
+                valid=False,
+                detail=_("the signature has no message digest attribute and cannot be checked"),
+                **fields,
+            )
+        hasher = _DIGESTS[_DIGEST_BY_NAME[digest_name]][1]
+        if not any(hashlib.new(hasher, c).digest() == expected for c in candidates):
+            return SignatureInfo(
+                valid=False, detail=_("the content was changed after signing"), **fields
+            )
+        ctype = attrs.get("content_type")
+        if ctype is not None and ctype.dotted != econtent_type:  # type: ignore[attr-defined]
+            return SignatureInfo(
+                valid=False,
+                detail=_("the signed content type does not match the content"),
+                **fields,
+            )
+        to_verify: Iterable[bytes] = _signed_attr_encodings(si)
+        failure = _("the signature does not match the signer's certificate (it is damaged or "
+                    "was made with another key)")
+    else:
+        to_verify = candidates
+        failure = _("the content was changed after signing, or the signature is damaged")
+
+    if any(_check(public_key, family, signature, data, hash_name, pad) for data in to_verify):
+        return SignatureInfo(valid=True, detail=_("valid"), **fields)
+    return SignatureInfo(valid=False, detail=failure, **fields)
+
+
+def _unsupported(fields: dict, name: str, oid: str) -> SignatureInfo:
+    label = name if name and name != oid else _("unknown")
+    return SignatureInfo(
+        valid=False,
+        detail=_("the signature uses an algorithm this program does not support "
+                 "({name}, OID {oid})").format(name=label, oid=oid),
+        **fields,
+    )
+
+
+def _safe_name(name: ax509.Name) -> str | None:
+    try:
+        return format_name(name)
+    except (ValueError, TypeError):
+        return None

@@ -1,0 +1,1 @@
+"""MIME: the raw parser, header and body walk, charsets, HTML to text."""
