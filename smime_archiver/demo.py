@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
@@ -94,9 +95,14 @@ def _mbox(messages: list[bytes]) -> bytes:
     return b"".join(out)
 
 
-def make_demo_files(folder: Path) -> tuple[Path, Path]:
-    """Write ``nemid-demo.p12`` and ``demo.mbox`` into ``folder``; returns both paths."""
-    folder.mkdir(parents=True, exist_ok=True)
+@dataclass(frozen=True)
+class _Person:
+    key: rsa.RSAPrivateKey
+    cert: x509.Certificate
+
+
+def _people() -> tuple[x509.Certificate, _Person, _Person, _Person]:
+    """The demo CA and its three people: Karen (the user), the sender, and Jens."""
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca_name = _name("TRUST2408 Demo CA", "Demo")
     ca = _cert(ca_name, ca_key, ca_name, ca_key, dt.datetime(2010, 1, 1, tzinfo=UTC),
@@ -113,8 +119,11 @@ def make_demo_files(folder: Path) -> tuple[Path, Path]:
     other = _cert(_name("Jens Åkjær"), other_key, ca_name, ca_key,
                   dt.datetime(2012, 1, 1, tzinfo=UTC), dt.datetime(2014, 1, 1, tzinfo=UTC),
                   "jens@example.dk")
+    return ca, _Person(user_key, user), _Person(sender_key, sender), _Person(other_key, other)
 
-    key_file = folder / "nemid-demo.p12"
+
+def _write_key_file(key_file: Path, user: _Person, ca: x509.Certificate) -> None:
+    """Karen's key file as NemID wrote them: 3DES, SHA-1 MAC."""
     encryption = (
         serialization.PrivateFormat.PKCS12.encryption_builder()
         .kdf_rounds(2048)
@@ -123,58 +132,71 @@ def make_demo_files(folder: Path) -> tuple[Path, Path]:
         .build(DEMO_PASSWORD.encode("utf-8"))
     )
     key_file.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"Karen (NemID 2012)", user_key, user, [ca], encryption))
+        b"Karen (NemID 2012)", user.key, user.cert, [ca], encryption))
 
-    def headers(subject: str, when: dt.datetime,
-                to: tuple[str, str] = ("Karen Ærø Østergård", "karen@example.dk")
-                ) -> list[tuple[str, str]]:
-        from email.header import Header
-        from email.utils import formataddr
 
-        return [
-            ("From", "Borgerservice Demoby Kommune <borgerservice@demoby.dk>"),
-            ("To", formataddr(to, charset="utf-8")),
-            ("Subject", Header(subject, "utf-8").encode()),
-            ("Date", format_datetime(when)),
-            ("Message-ID", make_msgid(domain="demoby.dk")),
-            ("MIME-Version", "1.0"),
-        ]
+def _headers(subject: str, when: dt.datetime,
+             to: tuple[str, str] = ("Karen Ærø Østergård", "karen@example.dk")
+             ) -> list[tuple[str, str]]:
+    from email.header import Header
+    from email.utils import formataddr
 
+    return [
+        ("From", "Borgerservice Demoby Kommune <borgerservice@demoby.dk>"),
+        ("To", formataddr(to, charset="utf-8")),
+        ("Subject", Header(subject, "utf-8").encode()),
+        ("Date", format_datetime(when)),
+        ("Message-ID", make_msgid(domain="demoby.dk")),
+        ("MIME-Version", "1.0"),
+    ]
+
+
+def _demo_messages(user: _Person, sender: _Person, other: _Person) -> list[bytes]:
+    """The five demo messages: three for Karen, one plain, one for somebody else."""
     letter = (
         "Kære Karen\n\nDin ansøgning om ændring af adresse er modtaget og behandlet.\n"
         "Vi har registreret din nye adresse: Søndergade 7, 2. th., 8000 Aarhus C.\n\n"
         "From now on (sic) gælder den nye adresse for al post.\n\n"
         "Med venlig hilsen\nBorgerservice, Demoby Kommune\n"
     )
-    msgs = [
-        _message(headers("Bekræftelse af adresseændring", dt.datetime(2013, 3, 4, 9, 15,
+    return [
+        _message(_headers("Bekræftelse af adresseændring", dt.datetime(2013, 3, 4, 9, 15,
                                                                       tzinfo=UTC)),
-                 pkcs7_mime_entity(build_enveloped(_text_entity(letter), [user],
+                 pkcs7_mime_entity(build_enveloped(_text_entity(letter), [user.cert],
                                                    "aes256_cbc"), "enveloped-data")),
-        _message(headers("Årsopgørelse 2012 – bilag vedhæftet", dt.datetime(2013, 3, 15, 14, 2,
+        _message(_headers("Årsopgørelse 2012 – bilag vedhæftet", dt.datetime(2013, 3, 15, 14, 2,
                                                                             tzinfo=UTC)),
                  pkcs7_mime_entity(build_enveloped(_with_attachment(
                      "Hej Karen\n\nSe vedhæftede opgørelse.\n\nVenlig hilsen\nØkonomi",
                      "opgørelse-2012.txt", "Beløb: 1.234,50 kr.\nÅr: 2012\n".encode()),
-                     [user], "des_ede3_cbc"), "enveloped-data")),
-        _message(headers("Underskrevet og krypteret: mødeindkaldelse",
+                     [user.cert], "des_ede3_cbc"), "enveloped-data")),
+        _message(_headers("Underskrevet og krypteret: mødeindkaldelse",
                          dt.datetime(2013, 5, 2, 8, 30, tzinfo=UTC)),
                  pkcs7_mime_entity(build_enveloped(pkcs7_mime_entity(build_signed(
                      _text_entity("Du indkaldes til møde torsdag kl. 10 på rådhuset.\n"),
-                     sender_key, sender, signing_time=dt.datetime(2013, 5, 2, 8, 29,
-                                                                  tzinfo=UTC)),
-                     "signed-data"), [user], "aes128_cbc"), "enveloped-data")),
-        _message(headers("Nyhedsbrev (ikke krypteret)", dt.datetime(2013, 6, 1, 12, 0,
+                     sender.key, sender.cert, signing_time=dt.datetime(2013, 5, 2, 8, 29,
+                                                                       tzinfo=UTC)),
+                     "signed-data"), [user.cert], "aes128_cbc"), "enveloped-data")),
+        _message(_headers("Nyhedsbrev (ikke krypteret)", dt.datetime(2013, 6, 1, 12, 0,
                                                                      tzinfo=UTC)),
                  _text_entity("Dette brev blev sendt uden kryptering.\n")),
-        _message(headers("Til Jens – krypteret til en anden modtager",
+        _message(_headers("Til Jens – krypteret til en anden modtager",
                          dt.datetime(2013, 7, 1, 12, 0, tzinfo=UTC),
                          to=("Jens Åkjær", "jens@example.dk")),
                  pkcs7_mime_entity(build_enveloped(_text_entity("Hemmeligt for Jens.\n"),
-                                                   [other], "aes256_cbc"), "enveloped-data")),
+                                                   [other.cert], "aes256_cbc"),
+                                   "enveloped-data")),
     ]
+
+
+def make_demo_files(folder: Path) -> tuple[Path, Path]:
+    """Write ``nemid-demo.p12`` and ``demo.mbox`` into ``folder``; returns both paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ca, user, sender, other = _people()
+    key_file = folder / "nemid-demo.p12"
+    _write_key_file(key_file, user, ca)
     mbox = folder / "demo.mbox"
-    mbox.write_bytes(_mbox(msgs))
+    mbox.write_bytes(_mbox(_demo_messages(user, sender, other)))
     return key_file, mbox
 
 
