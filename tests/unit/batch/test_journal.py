@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from smime_archiver.archive.journal import JOURNAL_NAME, STATE_DIR, Journal, key_of, new_tmp_dir
 from smime_archiver.archive.layout import NameReserver
-from smime_archiver.archive.records import MessageRecord
 from smime_archiver.model import RecipientRef, Status
+from smime_archiver.outcome import MessageOutcome
 
 
-def record(i: int, status=Status.DECRYPTED, pdf: str | None = None) -> MessageRecord:
-    return MessageRecord("box.mbox", i, f"#{i}@{i * 100}", status, "ok", offset=i * 100,
-                         sha256=f"{i:064x}", pdf=pdf, subject=f"Æble {i}",
-                         recipients=[RecipientRef("ktri", "CN=CA", 12345)])
+def record(i: int, status=Status.DECRYPTED, pdf: str | None = None) -> MessageOutcome:
+    return MessageOutcome("box.mbox", i, f"#{i}@{i * 100}", status, "ok", offset=i * 100,
+                          sha256=f"{i:064x}", pdf=pdf, subject=f"Æble {i}",
+                          recipients=(RecipientRef("ktri", "CN=CA", 12345),))
 
 
 def test_records_survive_a_reopen(tmp_path):
