@@ -114,6 +114,8 @@ def safe_component(text: str, *, max_bytes: int = MAX_NAME_BYTES, fallback: str 
 def pdf_basename(date: dt.datetime | None, sender: str, subject: str) -> str:
     """``YYYY-MM-DD_HHMM_<sender>_<subject>`` without extension (PDF, .eml, attachments)."""
     stamp = date.strftime("%Y-%m-%d_%H%M") if date else "undated"
+    # NFC before the cuts below, so that an NFD twin is cut after the same letters
+    sender, subject = unicodedata.normalize("NFC", sender), unicodedata.normalize("NFC", subject)
     who = sender.split("<")[0].strip().strip('"') or sender.strip("<>")
     return safe_component(f"{stamp}_{who[:40]}_{subject[:80]}").rstrip("_ .")
 

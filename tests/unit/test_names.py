@@ -128,6 +128,16 @@ def test_nfc_and_nfd_twins_map_to_one_name_and_the_layout_tells_them_apart(tmp_p
                                f"2013-03-04_0915_a@b.dk_{nfc}_2")
 
 
+def test_long_nfd_twins_are_cut_after_the_same_letters():
+    subject = "Årsopgørelse for ændringer i året " * 4  # longer than the 80 letters kept
+    sender = '"Søren Ærø Åberg Østergård Ødegård Ærtebølle" <s@x.dk>'  # over 40
+    nfc = pdf_basename(WHEN, unicodedata.normalize("NFC", sender),
+                       unicodedata.normalize("NFC", subject))
+    nfd = pdf_basename(WHEN, unicodedata.normalize("NFD", sender),
+                       unicodedata.normalize("NFD", subject))
+    assert nfd == nfc
+
+
 def test_a_dropped_character_between_a_letter_and_its_accent_still_gives_nfc():
     assert safe_component("A\u200b\u030arhus") == "Århus"
 
