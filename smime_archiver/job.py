@@ -7,8 +7,9 @@ reads the inputs as a stream, has each message opened and rendered (in ``spec.jo
 worker processes, see :mod:`smime_archiver.parallel`), and commits the outcomes in input
 order through :class:`smime_archiver.archive.writer.ArchiveWriter`: final names, a
 journal line, then (per batch, after one fsync) the renames.  A failure in one message
-becomes that message's outcome and the run goes on; only an output that cannot be written stops a job
-(:class:`OutputError`; the journal keeps what was done, so ``resume`` continues).
+becomes that message's outcome and the run goes on; only an output that cannot be
+written stops a job (:class:`OutputError`; the journal keeps what was done, so
+``resume`` continues).
 
 :class:`JobSpec` fields (all but the first two have defaults, so older callers keep working):
 
