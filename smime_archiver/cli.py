@@ -22,10 +22,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from smime_archiver import __version__, i18n
-from smime_archiver.archive.records import MessageRecord, recipient_from_json
 from smime_archiver.errors import ArchiverError, KeyFileError, OutputError, UsageError
 from smime_archiver.i18n import _, ngettext
 from smime_archiver.model import KeyDescription, Status
+from smime_archiver.outcome import JobSummary, MessageOutcome
 from smime_archiver.render.status import status_label
 
 log = logging.getLogger(__name__)
@@ -327,7 +327,7 @@ def cmd_export(args, console: _Console) -> int:
     progress = Progress(quiet=console.quiet)
 
     class Observer(JobObserver):
-        def message_done(self, record: MessageRecord, done: int) -> None:
+        def message_done(self, record: MessageOutcome, done: int) -> None:
             if console.quiet:
                 return
             where = record.source + (f" {record.locator}" if record.locator else "")
@@ -382,40 +382,39 @@ def print_summary(result, out_dir: Path, console: _Console) -> None:
         count = result.count(status)
         if count:
             console.out(f"  {status_label(status)}: {count}")
-    if s.get("duplicates"):
+    if s.duplicates:
         console.out(_("Copies of the same message archived once: {n}").format(
-            n=s["duplicates"]))
+            n=s.duplicates))
     _print_outlook_items(s, console)
-    per_mailbox = s.get("per_mailbox", {})
+    per_mailbox = s.per_mailbox
     if len(per_mailbox) > 1 or console.verbose:
         console.out(_("Per mailbox:"))
         for box, counts in per_mailbox.items():
-            parts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            parts = ", ".join(f"{k.value} {v}" for k, v in sorted(counts.items()))
             console.out(f"  {box}: {parts}")
-    if s.get("keys_used"):
+    if s.keys_used:
         console.out(_("Key files and the messages each opened:"))
-        for entry in s["keys_used"]:
-            console.out(_("  {file}: {n}").format(file=entry["key_file"], n=entry["messages"]))
-    missing = s.get("missing_keys", [])
+        for entry in s.keys_used:
+            console.out(_("  {file}: {n}").format(file=entry.key_file, n=entry.messages))
+    missing = s.missing_keys
     if missing:
         console.out(_("Messages encrypted to certificates you did not give a key for (add the "
                       "key files from that time):"))
         for entry in missing:
-            ref = recipient_from_json(entry["recipient"])
-            console.out(f"  {ref.describe()}: {entry['messages']}")
+            console.out(f"  {entry.recipient.describe()}: {entry.messages}")
     console.out(_("Report: {path}").format(path=result.report_path))
 
 
-def _print_outlook_items(s: dict, console: _Console) -> None:
+def _print_outlook_items(s: JobSummary, console: _Console) -> None:
     """Outlook items that are not mail (archived as what they are) and hidden ones."""
     from smime_archiver.mailbox.items import kind_label
 
-    if s.get("kinds"):
+    if s.kinds:
         console.out(_("Outlook items that are not e-mail, each archived as a page of its "
                       "details:"))
-        for kind, count in sorted(s["kinds"].items()):
+        for kind, count in sorted(s.kinds.items()):
             console.out(f"  {kind_label(kind)}: {count}")
-    hidden = (s.get("hidden_items_skipped") or {}).get("total", 0)
+    hidden = s.hidden_items_skipped.total
     if hidden:
         console.out(ngettext(
             "{n} hidden Outlook system item skipped (free/busy data, views, rules or "

@@ -4,6 +4,10 @@ Every message is a complete sentence for the user (already translated through
 :func:`smime_archiver.i18n._`); ``source`` names the file and ``locator`` the
 message inside it, when known.  The CLI and the GUI map this tree to exit codes
 and dialogs in one place each.
+
+Cancelling is no error: a cancelled job returns normally (``JobResult.cancelled``).  A
+message whose PDF cannot be made is no exception either: :mod:`smime_archiver.work`
+catches what the renderer raises and makes it that message's ``error`` outcome.
 """
 
 from __future__ import annotations
@@ -30,10 +34,6 @@ class ArchiverError(Exception):
 
 class UsageError(ArchiverError):
     """The user asked for something impossible (bad arguments, missing files)."""
-
-
-class Cancelled(ArchiverError):
-    """The user cancelled the job."""
 
 
 class OutputError(ArchiverError):
@@ -155,8 +155,3 @@ class LimitExceededError(MessageError):
 
     status = "corrupt"
 
-
-class RenderError(MessageError):
-    """The message was opened but could not be rendered to PDF."""
-
-    status = "error"

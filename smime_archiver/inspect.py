@@ -9,15 +9,16 @@ certificates it was encrypted to.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from smime_archiver.archive.records import MessageRecord, recipient_from_json
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.i18n import _
 from smime_archiver.mailbox import container_of, describe_locator, iter_messages
 from smime_archiver.model import ARCHIVED_STATUSES, RawMail, SourceProblem, Status
+from smime_archiver.outcome import MessageOutcome, problem_outcome
 from smime_archiver.parallel import Engine, KeyReload
 from smime_archiver.render.status import status_label
 from smime_archiver.work import WorkOptions
@@ -31,8 +32,8 @@ def inspect_inputs(
     start_method: str | None = None,
     key_reload: KeyReload | None = None,
     cancel: threading.Event | None = None,
-) -> Iterator[MessageRecord]:
-    """One record per message (or unreadable source), in input order; nothing is written."""
+) -> Iterator[MessageOutcome]:
+    """One outcome per message (or unreadable source), in input order; nothing is written."""
     options = WorkOptions(tmp_dir=None)
 
     def work_of(found: RawMail | SourceProblem) -> RawMail | None:
@@ -46,30 +47,13 @@ def inspect_inputs(
                 record = outcome.record
             else:
                 assert isinstance(found, SourceProblem)
-                record = MessageRecord(found.source, found.index, found.locator,
-                                       Status.CORRUPT, found.detail)
-            record.mailbox = container_of(found)
-            yield record
+                record = problem_outcome(found)
+            yield dataclasses.replace(record, mailbox=container_of(found))
 
 
-def _recipients(record: MessageRecord) -> list[dict[str, Any]]:
-    seen: list[dict[str, Any]] = []
-    layers = (record.encryption or {}).get("layers") or []
-    for layer in layers:
-        for r in layer.get("recipients") or [layer.get("recipient")]:
-            if r and r not in seen:
-                seen.append(r)
-    for ref in record.recipients:
-        r = ref.to_json()
-        if r not in seen:
-            seen.append(r)
-    return seen
-
-
-def describe(record: MessageRecord) -> dict[str, Any]:
+def describe(record: MessageOutcome) -> dict[str, Any]:
     """The JSON object ``inspect --json`` prints for one message."""
-    enc = record.encryption or {}
-    recipients = _recipients(record)
+    recipients = [r.to_json() for r in record.every_recipient()]
     return {
         "source": record.source,
         "mailbox": record.mailbox,
@@ -80,17 +64,17 @@ def describe(record: MessageRecord) -> dict[str, Any]:
         "date": record.date,
         "from": record.sender,
         "status": record.status.value,
-        "signed": bool(record.signatures),
-        "signatures": record.signatures,
-        "encrypted": bool(enc) or bool(recipients),
-        "content_algorithm": enc.get("content_algorithm"),
+        "signed": record.signed,
+        "signatures": [s.to_json() for s in record.signatures],
+        "encrypted": bool(record.encryption) or bool(recipients),
+        "content_algorithm": record.content_algorithm,
         "recipients": recipients,
-        "opened_by": enc.get("key_file"),
+        "opened_by": record.opened_by,
         "detail": record.detail,
     }
 
 
-def format_text(record: MessageRecord) -> list[str]:
+def format_text(record: MessageOutcome) -> list[str]:
     """Lines for one message, in the user's language."""
     where = record.source
     locator = describe_locator(record)  # type: ignore[arg-type]
@@ -100,21 +84,20 @@ def format_text(record: MessageRecord) -> list[str]:
     if record.subject or record.sender or record.date:
         lines.append(_("  {date}  {sender}  \u201c{subject}\u201d").format(
             date=record.date or "-", sender=record.sender or "-", subject=record.subject))
-    enc = record.encryption or {}
-    recipients = _recipients(record)
+    recipients = record.every_recipient()
     if recipients:
         lines.append(_("  Encrypted ({algorithm}) to:").format(
-            algorithm=enc.get("content_algorithm") or _("algorithm not known")))
-        for r in recipients:
-            lines.append(f"    {recipient_from_json(r).describe()}")
-        if enc.get("key_file"):
-            lines.append(_("  Opened with the key file {file}").format(file=enc["key_file"]))
+            algorithm=record.content_algorithm or _("algorithm not known")))
+        for ref in recipients:
+            lines.append(f"    {ref.describe()}")
+        if record.opened_by:
+            lines.append(_("  Opened with the key file {file}").format(file=record.opened_by))
         else:
             lines.append(_("  None of the given key files opens it."))
     for sig in record.signatures:
-        verdict = _("valid") if sig.get("valid") else _("NOT valid")
+        verdict = _("valid") if sig.valid else _("NOT valid")
         lines.append(_("  Signed by {signer}: {verdict}").format(
-            signer=sig.get("signer") or _("an unknown signer"), verdict=verdict))
+            signer=sig.signer or _("an unknown signer"), verdict=verdict))
     if record.status not in ARCHIVED_STATUSES and record.status is not Status.NO_KEY:
         lines.append(f"  {record.detail}")
     return lines

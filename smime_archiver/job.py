@@ -5,10 +5,11 @@ Both faces call :func:`run_job`; the GUI's preview calls :func:`open_message`.
 ``run_job(spec, keystore, observer=None, cancel=None, *, key_reload=None) -> JobResult``
 reads the inputs as a stream, has each message opened and rendered (in ``spec.jobs``
 worker processes, see :mod:`smime_archiver.parallel`), and commits the outcomes in input
-order: final names (:mod:`smime_archiver.archive.layout`), a journal line
-(:mod:`smime_archiver.archive.journal`), then the renames.  A failure in one message becomes that
-message's outcome and the run goes on; only an output that cannot be written stops a job
-(:class:`OutputError`; the journal keeps what was done, so ``resume`` continues).
+order through :class:`smime_archiver.archive.writer.ArchiveWriter`: final names, a
+journal line, then (per batch, after one fsync) the renames.  A failure in one message
+becomes that message's outcome and the run goes on; only an output that cannot be
+written stops a job (:class:`OutputError`; the journal keeps what was done, so
+``resume`` continues).
 
 :class:`JobSpec` fields (all but the first two have defaults, so older callers keep working):
 
@@ -24,8 +25,9 @@ message's outcome and the run goes on; only an output that cannot be written sto
   ``key_reload`` (:class:`smime_archiver.parallel.KeyReload`, made with
   :class:`~smime_archiver.parallel.RecordingPasswords` while loading the keys), else the
   job runs in the calling process;
-- ``keep_records``: keep every :class:`MessageRecord` in :attr:`JobResult.records` (the
-  default); batch runs turn it off to keep memory flat and use :attr:`JobResult.summary`.
+- ``keep_records``: keep every :class:`~smime_archiver.outcome.MessageOutcome` in
+  :attr:`JobResult.records` (the default); batch runs turn it off to keep memory flat and
+  use :attr:`JobResult.summary` (a :class:`~smime_archiver.outcome.JobSummary`).
 
 :class:`JobObserver` callbacks, all no-ops by default, called on the job's thread:
 ``job_started(spec)``, ``message_done(record, done)`` (also for messages taken over from
@@ -36,53 +38,29 @@ the journal), ``job_progress(progress: JobProgress)`` after each message, and
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import os
 import re
-import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from smime_archiver.archive.durable import (
-    UNSUPPORTED,
-    batch_sync_available,
-    sync_files,
-    sync_filesystem,
-)
-from smime_archiver.archive.journal import (
-    Journal,
-    Key,
-    content_hash,
-    made_flags,
-    make_key,
-    new_tmp_dir,
-)
-from smime_archiver.archive.layout import ATTACHMENTS_SUFFIX, NameReserver, OutputLayout, stem_of
-from smime_archiver.archive.records import (
-    ArchiveWriter,
-    MessageRecord,
-    SummaryBuilder,
-    write_reports,
-)
-from smime_archiver.archive.report_csv import CsvReport
+from smime_archiver.archive.journal import Key, content_hash, make_key
+from smime_archiver.archive.layout import OutputLayout, stem_of
+from smime_archiver.archive.summary import SummaryBuilder
+from smime_archiver.archive.writer import ArchiveWriter
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import ArchiverError, OutputError
 from smime_archiver.i18n import _
 from smime_archiver.mailbox import container_of, iter_messages
 from smime_archiver.model import RawMail, SkippedItem, SourceProblem, Status
+from smime_archiver.outcome import JobSummary, MessageOutcome, MessageRef, problem_outcome
 from smime_archiver.parallel import Engine, KeyReload
-from smime_archiver.work import (
-    OpenedMessage,
-    Outcome,
-    WorkOptions,
-    cannot_write_text,
-    open_message,
-)
+from smime_archiver.work import OpenedMessage, Outcome, WorkOptions, open_message
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +106,7 @@ class JobObserver:
     def job_started(self, spec: JobSpec) -> None:
         pass
 
-    def message_done(self, record: MessageRecord, done: int) -> None:
+    def message_done(self, record: MessageOutcome, done: int) -> None:
         pass
 
     def job_progress(self, progress: JobProgress) -> None:
@@ -140,21 +118,19 @@ class JobObserver:
 
 @dataclass
 class JobResult:
-    records: list[MessageRecord] = field(default_factory=list)  # with spec.keep_records
+    records: list[MessageOutcome] = field(default_factory=list)  # with spec.keep_records
     report_path: Path | None = None
     cancelled: bool = False
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: JobSummary = field(default_factory=JobSummary)
     resumed: int = 0
 
     @property
     def total(self) -> int:
-        return int(self.summary.get("total", len(self.records)))
+        return self.summary.total
 
     @property
     def archived(self) -> int:
-        if "archived" in self.summary:
-            return int(self.summary["archived"])
-        return sum(1 for r in self.records if r.archived)
+        return self.summary.archived
 
     @property
     def complete(self) -> bool:
@@ -162,9 +138,7 @@ class JobResult:
         return not self.cancelled and self.archived == self.total
 
     def count(self, status: Status) -> int:
-        if status.value in self.summary:
-            return int(self.summary[status.value])
-        return sum(1 for r in self.records if r.status is status)
+        return self.summary.count(status)
 
 
 @dataclass
@@ -176,7 +150,7 @@ class _Item:
     sha256: str = ""
     folder: str = ""
     mailbox: str = ""
-    reused: MessageRecord | None = None
+    reused: MessageOutcome | None = None
     duplicate_of: Key | None = None
     prefer: str | None = None  # the stem an earlier run gave it
 
@@ -208,27 +182,34 @@ class _Job:
         self.out = Path(spec.out_dir)
         self.result = JobResult()
         self.summary = SummaryBuilder(spec.key_files)
-        self.order: list[Key] = []
-        self.made = made_flags(spec.write_eml, spec.write_attachments)
         self.layout = OutputLayout(spec.inputs)
         self.first_seen: dict[tuple[str, str], Key] = {}
         self.bytes = _BytesRead()
         self.started = time.monotonic()
-        self._batch: list[tuple[_Item, MessageRecord, list[tuple[str, str]]]] = []
         self._flushed = self.started
 
     def run(self) -> JobResult:
         started = dt.datetime.now(dt.timezone.utc)
-        ArchiveWriter(self.out)  # creates the folder and checks that it can be written
-        self.journal = Journal(self.out, resume=self.spec.resume)
-        self.names = NameReserver(self.out, owned=set(self.journal.owned))
-        tmp = new_tmp_dir(self.journal.state_dir)
-        options = WorkOptions(tmp_dir=str(tmp), eml=self.spec.write_eml,
-                              attachments=self.spec.write_attachments,
-                              sync_each=not batch_sync_available())
-        self._options = options
-        self._whole_fs_sync = True  # until the file system refuses syncfs
-        measure = _measure_inputs(self.spec.inputs, self.cancel)
+        self.writer: ArchiveWriter[_Item] = ArchiveWriter(
+            self.out, resume=self.spec.resume, eml=self.spec.write_eml,
+            attachments=self.spec.write_attachments)
+        try:
+            options = WorkOptions(tmp_dir=str(self.writer.tmp_dir), eml=self.spec.write_eml,
+                                  attachments=self.spec.write_attachments,
+                                  sync_each=self.writer.sync_each)
+            self._run_engine(options)
+            self.result.cancelled = self.cancel is not None and self.cancel.is_set()
+            self.result.summary = self.summary.summary()
+            self.result.report_path = self.writer.finish(
+                self.result.summary, key_files=list(self.spec.key_files), started=started,
+                cancelled=self.result.cancelled)
+        finally:
+            self.writer.close()
+        self.observer.job_finished(self.result)
+        return self.result
+
+    def _run_engine(self, options: WorkOptions) -> None:
+        self._measure = measure = _measure_inputs(self.spec.inputs, self.cancel)
         self.observer.job_started(self.spec)
         try:
             with Engine(jobs=self.spec.jobs, keystore=self.keystore, options=options,
@@ -238,27 +219,17 @@ class _Job:
                     try:
                         self._commit(item, outcome)
                     except OutputError:
-                        self._flush(measure.total)  # what was done before stays done
+                        self._flush()  # what was done before stays done
                         raise
                     # the journal is synced (and files renamed) per batch, or before
                     # waiting for a slow message, or twice a second
-                    if (len(self._batch) >= BATCH or not engine.head_ready(wait=HEAD_WAIT)
+                    if (self.writer.pending() >= BATCH
+                            or not engine.head_ready(wait=HEAD_WAIT)
                             or time.monotonic() - self._flushed > 0.5):
-                        self._flush(measure.total)
-                self._flush(measure.total)
+                        self._flush()
+                self._flush()
         finally:
             measure.stop()
-            shutil.rmtree(tmp, ignore_errors=True)
-        self.result.cancelled = self.cancel is not None and self.cancel.is_set()
-        self.result.summary = self.summary.summary()
-        self.result.report_path = write_reports(
-            self.out, self._report_records(), self.result.summary,
-            key_files=list(self.spec.key_files), started=started,
-            finished=dt.datetime.now(dt.timezone.utc), cancelled=self.result.cancelled,
-            csv_writer=CsvReport)
-        self.journal.close()
-        self.observer.job_finished(self.result)
-        return self.result
 
     # --- reading, in input order ----------------------------------------------------------
 
@@ -290,22 +261,17 @@ class _Job:
         if not isinstance(found, RawMail):
             return item
         if self.spec.resume:
-            item.reused = self.journal.reusable(item.key, eml=self.spec.write_eml,
-                                                attachments=self.spec.write_attachments)
+            item.reused = self.writer.reusable(item.key)
             if item.reused is None:
-                earlier = self.journal.get(item.key)
+                earlier = self.writer.earlier(item.key)
                 if earlier is not None and earlier.pdf:
                     item.prefer = stem_of(earlier.pdf)[1]
-        if self.spec.dedupe and item.reused is None:
+        if self.spec.dedupe:
             message_id = _message_id(found.data)
             if message_id:
                 first = self.first_seen.setdefault((message_id, digest), item.key)
-                if first != item.key:
+                if first != item.key and item.reused is None:
                     item.duplicate_of = first
-        elif self.spec.dedupe and item.reused is not None:
-            message_id = _message_id(found.data)
-            if message_id:
-                self.first_seen.setdefault((message_id, digest), item.key)
         return item
 
     @staticmethod
@@ -316,139 +282,60 @@ class _Job:
 
     # --- committing, in input order -------------------------------------------------------
 
-    def _commit(self, item: _Item, outcome: Outcome | None) -> None:
-        """Name the message's files and journal it; the renames wait for :meth:`_flush`."""
+    def _commit(self, item: _Item, work: Outcome | None) -> None:
+        """The message's outcome to the writer (names, journal); renames wait for a flush."""
         if item.reused is not None:
-            record = item.reused
-            if record.pdf and not record.duplicate_of:
-                self.names.claim(*stem_of(record.pdf))
             self.result.resumed += 1
-            self._batch.append((item, record, []))
+            self.writer.take_over(item, item.reused, item.key)
             return
-        if outcome is not None and outcome.fatal:
-            outcome.discard()
-            raise OutputError(outcome.fatal, source=str(self.out))
+        if work is not None and work.fatal:
+            work.discard()
+            raise OutputError(work.fatal, source=str(self.out))
         if isinstance(item.found, SourceProblem):
-            record = _problem_record(item.found)
+            outcome = problem_outcome(item.found)
         elif item.duplicate_of is not None:
-            record = self._duplicate_record(item)
+            outcome = self._duplicate_outcome(item)
         else:
-            assert outcome is not None
-            record = outcome.record
-        record.mailbox = item.mailbox
-        record.sha256 = item.sha256
-        renames: list[tuple[str, str]] = []
-        if outcome is not None and outcome.base is not None:
-            stem = self.names.reserve(item.folder, outcome.base, prefer=item.prefer)
-            prefix = f"{item.folder}/{stem}" if item.folder else stem
-            if outcome.pdf_tmp:
-                record.pdf = prefix + ".pdf"
-                renames.append((outcome.pdf_tmp, record.pdf))
-            if outcome.eml_tmp:
-                record.eml = prefix + ".eml"
-                renames.append((outcome.eml_tmp, record.eml))
-            for name, tmp in outcome.attachments:
-                rel = f"{prefix}{ATTACHMENTS_SUFFIX}/{name}"
-                record.attachments.append(rel)
-                renames.append((tmp, rel))
-        self.journal.append(record, made=self.made, key=item.key)
-        self._batch.append((item, record, renames))
+            assert work is not None
+            outcome = work.record
+        outcome = dataclasses.replace(outcome, mailbox=item.mailbox, sha256=item.sha256)
+        self.writer.stage(item, outcome, item.key, files=work, folder=item.folder,
+                          prefer=item.prefer)
 
-    def _flush(self, total: int | None) -> None:
-        """Journal to disk (one fsync), then the batch's renames, then tell the observer."""
+    def _flush(self) -> None:
+        """Commit the staged batch (see :meth:`ArchiveWriter.flush`), then tell the observer."""
         self._flushed = time.monotonic()
-        if not self._batch:
-            return
-        batch, self._batch = self._batch, []
-        self._sync_files_of(batch)
-        self.journal.sync()
-        for item, record, renames in batch:
-            for tmp, rel in renames:
-                target = self.out / rel
-                try:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(tmp, target)
-                except OSError as e:
-                    raise OutputError(
-                        _("Could not write {file}: {reason}. Check free disk space and "
-                          "permissions, then run the export again with --resume.").format(
-                              file=target, reason=e.strerror or e), source=str(target)) from e
-            self._account(item, record)
-            self._progress(total)
+        self.writer.flush(self._account)
 
-    def _sync_files_of(self, batch: list) -> None:
-        """The batch's files on the disk before the journal says they are done (when the
-        workers did not sync each one): one syncfs, or each file where that is refused."""
-        tmp_dir = self._options.tmp_dir
-        files = [tmp for _item, _record, renames in batch for tmp, _rel in renames]
-        if self._options.sync_each or not tmp_dir or not files:
-            return
-        try:
-            if self._whole_fs_sync:
-                try:
-                    sync_filesystem(tmp_dir)
-                    return
-                except OSError as e:
-                    if e.errno not in UNSUPPORTED:
-                        raise
-                    log.info("the output file system refuses syncfs (%s): syncing each file",
-                             e.strerror)
-                    self._whole_fs_sync = False
-            sync_files(files)
-        except OSError as e:
-            for tmp in files:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-            raise OutputError(cannot_write_text(e), source=str(self.out)) from e
-
-    def _account(self, item: _Item, record: MessageRecord) -> None:
-        self.order.append(item.key)
-        self.summary.add(record)
+    def _account(self, item: _Item, outcome: MessageOutcome) -> None:
+        self.summary.add(outcome)
         if self.spec.keep_records:
-            self.result.records.append(record)
-        log.info("%s %s: %s %s", record.source, record.locator, record.status.value,
-                 record.pdf or "")
-        self.observer.message_done(record, self.summary.total)
+            self.result.records.append(outcome)
+        log.info("%s %s: %s %s", outcome.source, outcome.locator, outcome.status.value,
+                 outcome.pdf or "")
+        self.observer.message_done(outcome, self.summary.total)
+        self._progress()
 
-    def _duplicate_record(self, item: _Item) -> MessageRecord:
+    def _duplicate_outcome(self, item: _Item) -> MessageOutcome:
         assert isinstance(item.found, RawMail) and item.duplicate_of is not None
-        first = self.journal.get(item.duplicate_of)
+        first = self.writer.earlier(item.duplicate_of)
         if first is None:  # pragma: no cover - the first occurrence is always committed first
             raise ArchiverError(_("Internal error: the first copy of a duplicate message is "
                                   "missing from the journal."))
         raw = item.found
-        record = MessageRecord.from_json(first.to_json())
-        record.source, record.index, record.locator, record.offset = (
-            raw.source, raw.index, raw.locator, raw.offset)
-        record.duplicate_of = {"source": first.source, "locator": first.locator}
-        where = " ".join(x for x in (first.source, first.locator) if x)
-        record.detail = _("The same message (same Message-ID and content) as {first}; it was "
-                          "archived once, there.").format(first=where)
-        return record
+        ref = MessageRef(first.source, first.locator)
+        return dataclasses.replace(
+            first, source=raw.source, index=raw.index, locator=raw.locator, offset=raw.offset,
+            duplicate_of=ref,
+            detail=_("The same message (same Message-ID and content) as {first}; it was "
+                     "archived once, there.").format(first=ref.describe()))
 
-    def _progress(self, total: int | None) -> None:
+    def _progress(self) -> None:
         s = self.summary
         self.observer.job_progress(JobProgress(
             done=s.total, archived=s.archived, problems=s.total - s.archived,
             resumed=self.result.resumed, bytes_done=self.bytes.done(),
-            bytes_total=total, elapsed=time.monotonic() - self.started))
-
-    def _report_records(self) -> Iterator[MessageRecord]:
-        for key in self.order:
-            record = self.journal.get(key)
-            if record is not None:
-                yield record
-
-
-def _problem_record(problem: SourceProblem) -> MessageRecord:
-    status = Status.CORRUPT if os.path.exists(problem.source) else Status.ERROR
-    return MessageRecord(
-        source=problem.source,
-        index=problem.index,
-        locator=problem.locator,
-        status=status,
-        detail=problem.detail,
-    )
+            bytes_total=self._measure.total, elapsed=time.monotonic() - self.started))
 
 
 _MESSAGE_ID = re.compile(rb"(?im)^message-id:[ \t]*(<[^>\r\n]*>|[^\s]+)")

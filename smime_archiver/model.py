@@ -118,6 +118,15 @@ class RecipientRef:
             "key_algorithm": self.key_algorithm,
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RecipientRef:
+        """The recipient :meth:`to_json` wrote."""
+        serial = data.get("serial")
+        return cls(kind=data.get("kind") or "other", issuer=data.get("issuer"),
+                   serial=int(serial) if serial is not None else None,
+                   ski=data.get("subject_key_identifier"),
+                   key_algorithm=data.get("key_algorithm"))
+
 
 @dataclass(frozen=True)
 class KeyDescription:
@@ -204,6 +213,19 @@ class EncryptionInfo:
             "recipients": [r.to_json() for r in self.recipients],
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EncryptionInfo:
+        """The layer :meth:`to_json` wrote."""
+        return cls(layer=data.get("layer", "enveloped"),
+                   content_algorithm=data.get("content_algorithm", ""),
+                   content_oid=data.get("content_oid", ""),
+                   key_algorithm=data.get("key_algorithm", ""),
+                   recipient=RecipientRef.from_json(data.get("recipient") or {}),
+                   key_source=data.get("key_file", ""),
+                   key_subject=data.get("key_subject"),
+                   recipients=tuple(RecipientRef.from_json(r)
+                                    for r in data.get("recipients") or ()))
+
 
 @dataclass(frozen=True)
 class SignatureInfo:
@@ -244,6 +266,26 @@ class SignatureInfo:
             "certificate_valid_at_signing": self.cert_valid_at_signing,
             "form": "detached" if self.detached else "opaque",
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SignatureInfo:
+        """The signature :meth:`to_json` wrote."""
+        serial = data.get("serial")
+        return cls(valid=bool(data.get("valid")), detail=data.get("detail", ""),
+                   signer=data.get("signer"), signer_email=data.get("signer_email"),
+                   issuer=data.get("issuer"),
+                   serial=int(serial) if serial is not None else None,
+                   signing_time=_time(data.get("signing_time")),
+                   digest_algorithm=data.get("digest_algorithm", ""),
+                   signature_algorithm=data.get("signature_algorithm", ""),
+                   cert_not_before=_time(data.get("certificate_not_before")),
+                   cert_not_after=_time(data.get("certificate_not_after")),
+                   cert_valid_at_signing=data.get("certificate_valid_at_signing"),
+                   detached=data.get("form") == "detached")
+
+
+def _time(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
 
 
 @dataclass(frozen=True)

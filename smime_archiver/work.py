@@ -12,13 +12,13 @@ which comes back as :attr:`Outcome.fatal` and stops the job.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
 
-from smime_archiver.archive.names import safe_attachment_name
-from smime_archiver.archive.records import MessageRecord, pdf_basename
+from smime_archiver.archive.names import attachment_names, pdf_basename
 from smime_archiver.crypto.cms.layers import unwrap_message, with_problems
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import ArchiverError
@@ -31,6 +31,7 @@ from smime_archiver.model import (
     Status,
     UnwrapResult,
 )
+from smime_archiver.outcome import MessageOutcome
 from smime_archiver.render.pdf import render_pdf
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,9 @@ class WorkOptions:
 
 @dataclass
 class Outcome:
-    """What became of one message, and its files under temporary names."""
+    """What became of one message (``record``), and its files under temporary names."""
 
-    record: MessageRecord
+    record: MessageOutcome
     base: str | None = None  # the name's stem before collisions are resolved
     pdf_tmp: str | None = None
     eml_tmp: str | None = None
@@ -99,9 +100,10 @@ def encrypted_parts(result: UnwrapResult) -> list[str]:
     return [layer.part for layer in result.layers if layer.part and layer.encryption]
 
 
-def record_of(opened: OpenedMessage) -> MessageRecord:
+def outcome_of(opened: OpenedMessage) -> MessageOutcome:
+    """The message's outcome as far as opening it tells (the one place it is built)."""
     raw, result, view = opened.raw, opened.result, opened.view
-    return MessageRecord(
+    return MessageOutcome(
         source=raw.source,
         index=raw.index,
         locator=raw.locator,
@@ -112,33 +114,19 @@ def record_of(opened: OpenedMessage) -> MessageRecord:
         subject=view.subject if view else "",
         date=(view.date.isoformat() if view and view.date else (view.date_text if view else "")),
         sender=view.sender if view else "",
-        signatures=[s.to_json() for s in result.signatures],
-        encryption=encryption_json(result),
-        recipients=list(result.recipients),
+        signatures=result.signatures,
+        encryption=result.encryption,
+        recipients=tuple(result.recipients),
         oid=result.oid,
         note=raw.note,
         kind=raw.kind or "mail",
     )
 
 
-def encryption_json(result: UnwrapResult) -> dict | None:
-    layers = result.encryption
-    if not layers:
-        return None
-    first = layers[0]
-    return {
-        "content_algorithm": first.content_algorithm,
-        "key_algorithm": first.key_algorithm,
-        "key_file": first.key_source,
-        "key_subject": first.key_subject,
-        "recipient": first.recipient.to_json(),
-        "layers": [info.to_json() for info in layers],
-    }
-
-
-def error_record(raw: RawMail, detail: str) -> MessageRecord:
-    return MessageRecord(raw.source, raw.index, raw.locator, Status.ERROR, detail,
-                         offset=raw.offset, note=raw.note, kind=raw.kind or "mail")
+def error_record(raw: RawMail, detail: str) -> MessageOutcome:
+    """The outcome of a message whose work failed (``error``)."""
+    return MessageOutcome(raw.source, raw.index, raw.locator, Status.ERROR, detail,
+                          offset=raw.offset, note=raw.note, kind=raw.kind or "mail")
 
 
 def process_message(raw: RawMail, keystore: KeyStore, options: WorkOptions) -> Outcome:
@@ -156,7 +144,7 @@ def process_message(raw: RawMail, keystore: KeyStore, options: WorkOptions) -> O
 
 def _process(raw: RawMail, keystore: KeyStore, options: WorkOptions) -> Outcome:
     opened = open_message(raw, keystore)
-    record = record_of(opened)
+    record = outcome_of(opened)
     result, view = opened.result, opened.view
     renderable = view is not None and (result.status in ARCHIVED_STATUSES or result.problems)
     if options.tmp_dir is None or view is None or not renderable:
@@ -166,12 +154,11 @@ def _process(raw: RawMail, keystore: KeyStore, options: WorkOptions) -> Outcome:
         pdf = render_pdf(view, result, raw, limits=limits)
     except Exception as e:
         log.debug("rendering failed for %s %s", raw.source, raw.locator, exc_info=True)
-        record.status = Status.ERROR
-        record.detail = _("The message was opened but the PDF could not be made ({error}: "
-                          "{reason}).").format(error=type(e).__name__, reason=e)
-        return Outcome(record)
+        return Outcome(dataclasses.replace(record, status=Status.ERROR, detail=_(
+            "The message was opened but the PDF could not be made ({error}: {reason}).")
+            .format(error=type(e).__name__, reason=e)))
     if limits:  # pictures or tables a display limit kept off the pages: said in the report
-        record.detail = " ".join([record.detail, *limits])
+        record = dataclasses.replace(record, detail=" ".join([record.detail, *limits]))
     outcome = Outcome(record, base=pdf_basename(view.date, view.sender, view.subject))
     try:
         outcome.pdf_tmp = write_temp(options.tmp_dir, pdf, sync=options.sync_each)
@@ -180,7 +167,8 @@ def _process(raw: RawMail, keystore: KeyStore, options: WorkOptions) -> Outcome:
             outcome.eml_tmp = write_temp(options.tmp_dir, result.message,
                                          sync=options.sync_each)
         if options.attachments:
-            for name, part in zip(attachment_names(view), view.attachments, strict=True):
+            for name, part in zip(attachment_names(view.attachments), view.attachments,
+                                  strict=True):
                 outcome.attachments.append((name, write_temp(options.tmp_dir, part.data,
                                                                    sync=options.sync_each)))
     except OSError as e:
@@ -194,24 +182,6 @@ def cannot_write_text(error: OSError) -> str:
     return _("Could not write into the output folder: {reason}. Check free disk space and "
              "permissions, then run the export again with --resume to continue where it "
              "stopped.").format(reason=error.strerror or error)
-
-
-def attachment_names(view: MessageView) -> list[str]:
-    """Safe, distinct file names for the message's attachments, in order."""
-    names: list[str] = []
-    taken: set[str] = set()
-    for number, part in enumerate(view.attachments, start=1):
-        name = safe_attachment_name(part.filename, fallback=f"attachment-{number}")
-        stem, dot, ext = name.rpartition(".")
-        if not dot:
-            stem, ext = name, ""
-        candidate, n = name, 2
-        while candidate.casefold() in taken:
-            candidate = f"{stem}_{n}" + (f".{ext}" if ext else "")
-            n += 1
-        taken.add(candidate.casefold())
-        names.append(candidate)
-    return names
 
 
 def write_temp(tmp_dir: str, data: bytes, *, sync: bool = True) -> str:

@@ -6,17 +6,27 @@ at once, so workers write without waiting for the disk (where the file system re
 cannot be called) each file is flushed with ``fsync`` as it is written.  Either way the
 journal is synced after the files and before they are renamed, so a power cut never
 leaves a journal entry for a file that is not whole on the disk.
+
+:func:`atomic_file` is how a single file (the reports) is written: under a temporary
+name in the same folder, synced, then renamed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
 import functools
 import os
 import sys
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from smime_archiver.errors import OutputError
+from smime_archiver.i18n import _
 
 # What syncfs answers on a file system that cannot be synced as a whole (some network and
 # FUSE file systems): the files are then synced one by one.
@@ -67,3 +77,33 @@ def sync_files(paths: Iterable[str]) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_file(target: Path, mode: str = "wb", **kw: Any) -> Iterator[IO[Any]]:
+    """A file written under a temporary name in the same folder and renamed when complete."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".partial-", suffix=".tmp")
+    except OSError as e:
+        raise _output_error(target, e) from e
+    try:
+        with os.fdopen(fd, mode, **kw) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise _output_error(target, e) from e
+        raise
+
+
+def _output_error(target: Path, e: OSError) -> OutputError:
+    return OutputError(
+        _("Could not write {file}: {reason}. Check free disk space and permissions.")
+        .format(file=target, reason=e.strerror or e),
+        source=str(target),
+    )

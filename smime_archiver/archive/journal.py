@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from smime_archiver.archive.layout import NameReserver, stem_of
-from smime_archiver.archive.records import MessageRecord
 from smime_archiver.errors import OutputError
 from smime_archiver.i18n import _
+from smime_archiver.outcome import MessageOutcome
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def make_key(source: str, locator: str, sha256: str) -> Key:
     return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).digest()
 
 
-def key_of(record: MessageRecord) -> Key:
+def key_of(record: MessageOutcome) -> Key:
     return make_key(record.source, record.locator, record.sha256)
 
 
@@ -110,15 +110,15 @@ class Journal:
     def __len__(self) -> int:
         return len(self._index)
 
-    def get(self, key: Key) -> MessageRecord | None:
+    def get(self, key: Key) -> MessageOutcome | None:
         found = self._index.get(key)
         if found is None:
             return None
         self._write_out()
         self._in.seek(found >> 2)
-        return MessageRecord.from_json(json.loads(self._in.readline())["record"])
+        return MessageOutcome.from_json(json.loads(self._in.readline())["record"])
 
-    def reusable(self, key: Key, *, eml: bool, attachments: bool) -> MessageRecord | None:
+    def reusable(self, key: Key, *, eml: bool, attachments: bool) -> MessageOutcome | None:
         """The journal's record when the message is archived with every file this run makes."""
         found = self._index.get(key)
         if found is None:
@@ -132,7 +132,7 @@ class Journal:
             return None
         return record
 
-    def append(self, record: MessageRecord, *, made: dict[str, bool],
+    def append(self, record: MessageOutcome, *, made: dict[str, bool],
                key: Key | None = None) -> None:
         """Add a line (to the OS, not yet to the disk: :meth:`sync` before any rename)."""
         line = json.dumps({"v": JOURNAL_VERSION, "made": made, "record": record.to_json()},

@@ -11,10 +11,9 @@ after it, and the mailboxes found inside keep their relative place:
 
 Mail suffixes are dropped from folder names (``Inbox.mbox`` -> ``Inbox``; Thunderbird's
 ``Inbox.sbd`` -> ``Inbox``, so subfolders nest inside their parent), and every component is
-made safe for Windows, macOS and Linux (reserved names, forbidden characters, leading dots,
-at most 60 bytes).
+made safe by the one sanitizer of :mod:`.names` (at most 60 bytes).
 
-**Names.**  ``YYYY-MM-DD_HHMM_<sender>_<subject>`` (see :func:`archive.pdf_basename`),
+**Names.**  ``YYYY-MM-DD_HHMM_<sender>_<subject>`` (see :func:`.names.pdf_basename`),
 with ``.pdf``, ``.eml`` and ``_attachments/`` sharing one stem.  A stem already taken in
 the same folder (compared case-insensitively, as on Windows and macOS) gets ``_2``, ``_3``,
 ... in report order, so the same input always gives the same names.  Files already in the
@@ -29,7 +28,7 @@ import posixpath
 from collections.abc import Sequence
 from pathlib import Path
 
-from smime_archiver.archive.records import safe_component
+from smime_archiver.archive.names import safe_component
 from smime_archiver.errors import OutputError
 from smime_archiver.i18n import _
 from smime_archiver.mailbox import container_of

@@ -13,13 +13,14 @@ from __future__ import annotations
 import csv
 from typing import IO, Any
 
-from smime_archiver.archive.records import MessageRecord
+from smime_archiver.outcome import MessageOutcome
 
 COLUMNS = (
     "source", "mailbox", "index", "locator", "status", "date", "from", "subject", "message_id",
     "pdf", "eml", "attachments", "encryption", "key_file", "signed", "signature_valid",
     "missing_recipients", "detail", "note", "sha256", "duplicate_of", "kind",
 )
+CSV_NAME = "report.csv"
 DELIMITER = ";"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -36,10 +37,8 @@ def cell(value: Any) -> str:
     return text
 
 
-def row(record: MessageRecord) -> list[str]:
-    enc = record.encryption or {}
+def row(record: MessageOutcome) -> list[str]:
     sigs = record.signatures
-    dup = record.duplicate_of or {}
     values: dict[str, Any] = {
         "source": record.source,
         "mailbox": record.mailbox,
@@ -53,15 +52,15 @@ def row(record: MessageRecord) -> list[str]:
         "pdf": record.pdf,
         "eml": record.eml,
         "attachments": len(record.attachments) or "",
-        "encryption": enc.get("content_algorithm"),
-        "key_file": enc.get("key_file"),
+        "encryption": record.content_algorithm,
+        "key_file": record.opened_by,
         "signed": bool(sigs),
-        "signature_valid": all(s.get("valid") for s in sigs) if sigs else None,
+        "signature_valid": all(s.valid for s in sigs) if sigs else None,
         "missing_recipients": " | ".join(r.describe() for r in record.recipients),
         "detail": record.detail,
         "note": record.note,
         "sha256": record.sha256,
-        "duplicate_of": " ".join(x for x in (dup.get("source"), dup.get("locator")) if x),
+        "duplicate_of": record.duplicate_of.describe() if record.duplicate_of else "",
         "kind": record.kind,
     }
     return [cell(values[c]) for c in COLUMNS]
@@ -74,5 +73,5 @@ class CsvReport:
         self._writer = csv.writer(fh, delimiter=DELIMITER, lineterminator="\r\n")
         self._writer.writerow(COLUMNS)
 
-    def add(self, record: MessageRecord) -> None:
+    def add(self, record: MessageOutcome) -> None:
         self._writer.writerow(row(record))

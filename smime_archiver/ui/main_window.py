@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from smime_archiver.archive.records import MessageRecord
 from smime_archiver.job import JobResult, OpenedMessage
 from smime_archiver.model import Status
+from smime_archiver.outcome import MessageOutcome as MessageRecord
 from smime_archiver.render.status import status_label
 from smime_archiver.secrets import PasswordVault
 from smime_archiver.settings import Settings, SettingsStore

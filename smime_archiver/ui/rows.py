@@ -11,8 +11,9 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
-from smime_archiver.job import OpenedMessage
 from smime_archiver.model import RawMail, RecipientRef, SignatureInfo, SourceProblem, Status
+from smime_archiver.outcome import MessageOutcome, problem_outcome
+from smime_archiver.work import OpenedMessage, outcome_of
 
 RAW_BUDGET = 512 * 1024 * 1024  # bytes of raw mail kept in memory for previews
 
@@ -44,40 +45,38 @@ class MessageRow:
 
 
 def row_from_opened(number: int, opened: OpenedMessage, keep_raw: bool) -> MessageRow:
-    raw, result, view = opened.raw, opened.result, opened.view
-    row = MessageRow(
-        number=number,
-        source=raw.source,
-        index=raw.index,
-        locator=raw.locator,
-        date=view.date if view else None,
-        date_text=view.date_text if view else "",
-        sender=view.sender if view else "",
-        subject=view.subject if view else "",
-        status=result.status,
-        detail=result.detail,
-        key_sources=tuple(dict.fromkeys(e.key_source for e in result.encryption)),
-        recipients=tuple(result.recipients),
-        signatures=result.signatures,
-        attachments=len([a for a in view.attachments if not a.inline]) if view else 0,
-        raw=raw if keep_raw else None,
-    )
-    row.search_text = _search_text(row)
-    return row
+    """The row of a message the scan opened: the core's outcome, with the view's date."""
+    view = opened.view
+    return _row(number, outcome_of(opened), date=view.date if view else None,
+                date_text=view.date_text if view else "",
+                attachments=len([a for a in view.attachments if not a.inline]) if view else 0,
+                raw=opened.raw if keep_raw else None)
 
 
 def row_from_problem(number: int, problem: SourceProblem) -> MessageRow:
+    """The row of a source that yielded no message (the same outcome as the export's)."""
+    return _row(number, problem_outcome(problem), date=None, date_text="", attachments=0,
+                raw=None, subject=os.path.basename(problem.source) or problem.source)
+
+
+def _row(number: int, outcome: MessageOutcome, *, date: dt.datetime | None, date_text: str,
+         attachments: int, raw: RawMail | None, subject: str | None = None) -> MessageRow:
     row = MessageRow(
         number=number,
-        source=problem.source,
-        index=problem.index,
-        locator=problem.locator,
-        date=None,
-        date_text="",
-        sender="",
-        subject=os.path.basename(problem.source) or problem.source,
-        status=Status.CORRUPT,
-        detail=problem.detail,
+        source=outcome.source,
+        index=outcome.index,
+        locator=outcome.locator,
+        date=date,
+        date_text=date_text,
+        sender=outcome.sender,
+        subject=outcome.subject if subject is None else subject,
+        status=outcome.status,
+        detail=outcome.detail,
+        key_sources=tuple(dict.fromkeys(e.key_source for e in outcome.encryption)),
+        recipients=outcome.recipients,
+        signatures=outcome.signatures,
+        attachments=attachments,
+        raw=raw,
     )
     row.search_text = _search_text(row)
     return row

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from smime_archiver.archive.records import MessageRecord
 from smime_archiver.job import JobResult
 from smime_archiver.model import Status
+from smime_archiver.outcome import MessageOutcome as MessageRecord
 from smime_archiver.render.status import status_label
 from smime_archiver.ui.icons import icon
 

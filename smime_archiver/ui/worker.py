@@ -8,10 +8,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from smime_archiver.archive.records import MessageRecord
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import ArchiverError
 from smime_archiver.job import JobObserver, JobProgress, JobResult, JobSpec, run_job
+from smime_archiver.outcome import MessageOutcome as MessageRecord
 
 log = logging.getLogger(__name__)
 

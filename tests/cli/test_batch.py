@@ -213,13 +213,13 @@ def test_files_reach_the_disk_in_one_sync_per_batch_before_the_journal(share, tm
                                                                        monkeypatch):
     """Workers write without fsync; the job syncs the file system once per batch, then the
     journal, then renames: a journal entry never names a file that is not on the disk."""
-    from smime_archiver import job
-    from smime_archiver.archive import journal as resume
+    from smime_archiver.archive import journal, writer
     from smime_archiver.archive.durable import batch_sync_available
 
     assert batch_sync_available()  # Linux: syncfs through libc
     events: list[str] = []
-    real_sync, real_journal, real_replace = job.sync_filesystem, resume.Journal.sync, os.replace
+    real_sync, real_journal = writer.sync_filesystem, journal.Journal.sync
+    real_replace = os.replace
     real_fsync = os.fsync
 
     def sync_filesystem(path: str) -> None:
@@ -240,8 +240,8 @@ def test_files_reach_the_disk_in_one_sync_per_batch_before_the_journal(share, tm
             events.append("F")  # a worker's temporary file synced on its own
         real_fsync(fd)
 
-    monkeypatch.setattr(job, "sync_filesystem", sync_filesystem)
-    monkeypatch.setattr(resume.Journal, "sync", journal_sync)
+    monkeypatch.setattr(writer, "sync_filesystem", sync_filesystem)
+    monkeypatch.setattr(journal.Journal, "sync", journal_sync)
     monkeypatch.setattr(os, "replace", replace)
     monkeypatch.setattr(os, "fsync", fsync)
     out = tmp_path / "out"
@@ -255,12 +255,11 @@ def test_files_reach_the_disk_in_one_sync_per_batch_before_the_journal(share, tm
 def test_without_syncfs_every_file_is_synced_before_the_journal(share, tmp_path, monkeypatch):
     """Where the file system cannot be synced at once (macOS, Windows), each file is
     fsynced as it is written, still before the journal names it."""
-    from smime_archiver import job
-    from smime_archiver.archive import journal as resume
+    from smime_archiver.archive import journal, writer
 
-    monkeypatch.setattr(job, "batch_sync_available", lambda: False)
+    monkeypatch.setattr(writer, "batch_sync_available", lambda: False)
     events: list[str] = []
-    real_journal, real_fsync = resume.Journal.sync, os.fsync
+    real_journal, real_fsync = journal.Journal.sync, os.fsync
 
     def no_syncfs(path: str) -> None:
         raise AssertionError("syncfs used although it is not available")
@@ -274,8 +273,8 @@ def test_without_syncfs_every_file_is_synced_before_the_journal(share, tmp_path,
             events.append("F")
         real_fsync(fd)
 
-    monkeypatch.setattr(job, "sync_filesystem", no_syncfs)
-    monkeypatch.setattr(resume.Journal, "sync", journal_sync)
+    monkeypatch.setattr(writer, "sync_filesystem", no_syncfs)
+    monkeypatch.setattr(journal.Journal, "sync", journal_sync)
     monkeypatch.setattr(os, "fsync", fsync)
     out = tmp_path / "out"
     export(monkeypatch, "-k", str(share["p12"]), "-o", str(out), "--jobs", "1",
@@ -287,6 +286,7 @@ def test_without_syncfs_every_file_is_synced_before_the_journal(share, tmp_path,
 def test_a_file_system_that_refuses_syncfs_gets_each_file_synced(share, tmp_path,
                                                                   monkeypatch):
     from smime_archiver import job
+    from smime_archiver.archive import writer
 
     reference, out = tmp_path / "reference", tmp_path / "out"
     export(monkeypatch, "-k", str(share["p12"]), "-o", str(reference), str(share["share"]))
@@ -303,7 +303,7 @@ def test_a_file_system_that_refuses_syncfs_gets_each_file_synced(share, tmp_path
             synced.append(os.readlink(f"/proc/self/fd/{fd}"))
         real_fsync(fd)
 
-    monkeypatch.setattr(job, "sync_filesystem", no_syncfs)
+    monkeypatch.setattr(writer, "sync_filesystem", no_syncfs)
     monkeypatch.setattr(job, "BATCH", 2)  # several batches
     monkeypatch.setattr(os, "fsync", fsync)
     code = export(monkeypatch, "-k", str(share["p12"]), "-o", str(out), "--jobs", "1",
@@ -318,7 +318,7 @@ def test_a_file_system_that_refuses_syncfs_gets_each_file_synced(share, tmp_path
 
 def test_failed_batch_sync_is_fatal_and_resume_finishes_the_job(share, tmp_path, monkeypatch,
                                                                  capsys):
-    from smime_archiver import job
+    from smime_archiver.archive import writer
 
     reference, out = tmp_path / "reference", tmp_path / "out"
     export(monkeypatch, "-k", str(share["p12"]), "-o", str(reference), str(share["share"]))
@@ -326,7 +326,7 @@ def test_failed_batch_sync_is_fatal_and_resume_finishes_the_job(share, tmp_path,
     def broken_disk(path: str) -> None:
         raise OSError(errno.EIO, os.strerror(errno.EIO), path)
 
-    monkeypatch.setattr(job, "sync_filesystem", broken_disk)
+    monkeypatch.setattr(writer, "sync_filesystem", broken_disk)
     code = export(monkeypatch, "-k", str(share["p12"]), "-o", str(out), str(share["share"]))
     err = capsys.readouterr().err
     assert code == cli.EXIT_FATAL

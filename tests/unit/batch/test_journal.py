@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from smime_archiver.archive.journal import JOURNAL_NAME, STATE_DIR, Journal, key_of, new_tmp_dir
 from smime_archiver.archive.layout import NameReserver
-from smime_archiver.archive.records import MessageRecord
 from smime_archiver.model import RecipientRef, Status
+from smime_archiver.outcome import MessageOutcome
 
 
-def record(i: int, status=Status.DECRYPTED, pdf: str | None = None) -> MessageRecord:
-    return MessageRecord("box.mbox", i, f"#{i}@{i * 100}", status, "ok", offset=i * 100,
-                         sha256=f"{i:064x}", pdf=pdf, subject=f"Æble {i}",
-                         recipients=[RecipientRef("ktri", "CN=CA", 12345)])
+def record(i: int, status=Status.DECRYPTED, pdf: str | None = None) -> MessageOutcome:
+    return MessageOutcome("box.mbox", i, f"#{i}@{i * 100}", status, "ok", offset=i * 100,
+                          sha256=f"{i:064x}", pdf=pdf, subject=f"Æble {i}",
+                          recipients=(RecipientRef("ktri", "CN=CA", 12345),))
 
 
 def test_records_survive_a_reopen(tmp_path):
@@ -91,3 +91,36 @@ def test_lines_are_written_out_by_sync_and_readable_before_it(tmp_path):
     assert j.get(key_of(record(1))).subject == "Æble 1"  # offsets stay right
     j.close()
     assert len(Journal(tmp_path, resume=True)) == 4
+
+
+def test_a_typed_outcome_comes_back_from_the_journal_equal(tmp_path):
+    """Signatures, encryption layers and recipients are typed in the outcome; the journal
+    keeps them as the report's JSON and gives back an equal outcome (resume and dedupe
+    rebuild the report from it)."""
+    import datetime as dt
+
+    from smime_archiver.model import EncryptionInfo, SignatureInfo
+    from smime_archiver.outcome import MessageRef
+
+    me = RecipientRef("ktri", "CN=TRUST2408 OCES CA II, O=TRUST2408, C=DK", 0x4D2,
+                      key_algorithm="rsaes_pkcs1v15")
+    other = RecipientRef("kari", ski="ab12", key_algorithm="ecdh")
+    when = dt.datetime(2013, 3, 4, 9, 15, 7, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    outcome = MessageOutcome(
+        "box.mbox", 3, "#3@300", Status.DECRYPTED, "ok", offset=300, sha256="ab" * 32,
+        pdf="box/x.pdf", eml="box/x.eml", attachments=("box/x_attachments/a.pdf",),
+        signatures=(SignatureInfo(True, "valid", signer="CN=Åse", serial=99,
+                                  signing_time=when, digest_algorithm="sha256",
+                                  cert_not_before=when, cert_valid_at_signing=True,
+                                  detached=True),
+                    SignatureInfo(False, "damaged")),
+        encryption=(EncryptionInfo("enveloped", "des_ede3_cbc", "1.2.840.113549.3.7",
+                                   "rsaes_pkcs1v15", me, "k.p12", "CN=Åse", (me, other)),),
+        duplicate_of=MessageRef("other.mbox", "#0@0"), kind="appointment", note="cut")
+    j = Journal(tmp_path, resume=False)
+    j.append(outcome, made={"eml": True, "attachments": True})
+    j.close()
+    again = Journal(tmp_path, resume=True).get(key_of(outcome))
+    assert again == outcome
+    assert again.to_json() == outcome.to_json()
+    assert again.opened_by == "k.p12" and again.every_recipient() == (me, other)

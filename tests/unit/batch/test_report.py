@@ -6,10 +6,12 @@ import datetime as dt
 import io
 import json
 
-from smime_archiver.archive.records import MessageRecord, SummaryBuilder, write_reports
-from smime_archiver.archive.report_csv import CsvReport, cell
+from smime_archiver.archive.report import write_reports
+from smime_archiver.archive.report_csv import cell
+from smime_archiver.archive.summary import SummaryBuilder, summarize
 from smime_archiver.job import JobProgress
-from smime_archiver.model import RecipientRef, Status
+from smime_archiver.model import EncryptionInfo, RecipientRef, Status
+from smime_archiver.outcome import MessageOutcome, MessageRef
 from smime_archiver.progress import Progress, eta_seconds, format_duration, plain_line
 
 
@@ -22,14 +24,18 @@ def test_cells_never_run_as_formulas():
 def test_summary_counts_keys_mailboxes_and_missing_certificates():
     key = {"source": "k.p12", "subject": "CN=Åse"}
     b = SummaryBuilder([key, {"source": "unused.p12", "subject": None}])
-    enc = {"key_file": "k.p12", "key_subject": "CN=Åse"}
     ref = RecipientRef("ktri", "CN=CA", 77)
-    b.add(MessageRecord("a", 0, "#0@0", Status.DECRYPTED, "", pdf="x.pdf", encryption=enc,
-                        mailbox="A"))
-    b.add(MessageRecord("a", 1, "#1@9", Status.NO_KEY, "", recipients=[ref], mailbox="A"))
-    b.add(MessageRecord("b", 0, "#0@0", Status.DECRYPTED, "", pdf="x.pdf", encryption=enc,
-                        mailbox="B", duplicate_of={"source": "a", "locator": "#0@0"}))
-    s = b.summary()
+    enc = (EncryptionInfo("enveloped", "aes256_cbc", "2.16.840.1.101.3.4.1.42",
+                          "rsaes_pkcs1v15", ref, "k.p12", "CN=Åse"),)
+    b.add(MessageOutcome("a", 0, "#0@0", Status.DECRYPTED, "", pdf="x.pdf", encryption=enc,
+                         mailbox="A"))
+    b.add(MessageOutcome("a", 1, "#1@9", Status.NO_KEY, "", recipients=(ref,), mailbox="A"))
+    b.add(MessageOutcome("b", 0, "#0@0", Status.DECRYPTED, "", pdf="x.pdf", encryption=enc,
+                         mailbox="B", duplicate_of=MessageRef("a", "#0@0")))
+    summary = b.summary()
+    assert summary.count(Status.DECRYPTED) == 2 and summary.keys_used[0].messages == 1
+    assert summary.missing_keys[0].recipient == ref
+    s = summary.to_json()
     assert (s["total"], s["archived"], s["decrypted"], s["no_key"]) == (3, 2, 2, 1)
     assert s["per_mailbox"] == {"A": {"decrypted": 1, "no_key": 1}, "B": {"decrypted": 1}}
     assert s["keys_used"] == [{"key_file": "k.p12", "key_subject": "CN=Åse", "messages": 1},
@@ -40,9 +46,9 @@ def test_summary_counts_keys_mailboxes_and_missing_certificates():
 
 def test_streamed_report_is_valid_json(tmp_path):
     now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-    for records in ([], [MessageRecord("a", 0, "", Status.PLAIN, "æ", pdf="a.pdf")] * 3):
-        write_reports(tmp_path, iter(records), {"total": len(records)}, key_files=[],
-                      started=now, finished=now, csv_writer=CsvReport)
+    for records in ([], [MessageOutcome("a", 0, "", Status.PLAIN, "æ", pdf="a.pdf")] * 3):
+        write_reports(tmp_path, iter(records), summarize(records), key_files=[],
+                      started=now, finished=now)
         data = json.loads((tmp_path / "report.json").read_text("utf-8"))
         assert len(data["messages"]) == len(records) and data["schema_version"] == 2
         assert (tmp_path / "report.csv").read_text("utf-8-sig").count("\n") == \

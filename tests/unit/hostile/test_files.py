@@ -192,3 +192,36 @@ def test_a_link_inside_the_output_folder_is_fine(key_file, tmp_path):
     code, _ = _export(key_file, out, box)
     assert code == cli.EXIT_OK
     assert len(list((out / "real").glob("*.pdf"))) == 1
+
+
+def _word(text: str) -> str:
+    """``text`` as an RFC 2047 encoded word (how a mailer sends such a header)."""
+    import base64
+
+    return f"=?utf-8?b?{base64.b64encode(text.encode()).decode()}?="
+
+
+def test_bidi_zero_width_and_device_names_from_the_sender_never_reach_a_name(key_file,
+                                                                              tmp_path):
+    """Subject, sender and mailbox names are the mail writer's choice: the strict
+    sanitizer applies to the PDF, the .eml and the folders as to attachments."""
+    messages = [
+        headers(_word("faktura\u202efdp.exe"), minute=1) + b"\nen\n",
+        headers(_word("m\u00f8de\u200b\u2066ref\u2069\ufeff"),
+                sender=f"{_word('COM¹ Bank')} <x@example.dk>", minute=2) + b"\nto\n",
+    ]
+    share = tmp_path / "share"
+    share.mkdir()
+    for box in ("CONIN$.mbox", "lpt\u00b2.mbox", "Ind\u202ebakke.mbox"):
+        (share / box).write_bytes(write_mbox(messages))
+    out = tmp_path / "out"
+    code, _ = _export(key_file, out, share)
+    assert code == cli.EXIT_OK
+    _assert_safe_tree(out)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert {m["subject"] for m in report["messages"]} >= {"faktura\u202efdp.exe"}  # kept
+    folders = sorted({m["pdf"].split("/")[1] for m in report["messages"]})
+    assert folders == ["Indbakke", "_CONIN$", "_lpt²"]
+    stems = sorted({Path(m["pdf"]).stem for m in report["messages"]})
+    assert stems == ["2013-03-04_1001_Skat_fakturafdp.exe", "2013-03-04_1002_COM¹ Bank_møderef"]
+    assert all(Path(m["eml"]).stem == Path(m["pdf"]).stem for m in report["messages"])

@@ -158,7 +158,7 @@ def test_a_job_in_danish_over_generated_outlook_items(tmp_path):
     result = run_job(JobSpec(inputs=(str(box),), out_dir=tmp_path / "out"), KeyStore())
     assert result.complete and result.total == 2
     assert result.count(Status.PLAIN) == 2
-    assert result.summary["hidden_items_skipped"]["total"] == 1
+    assert result.summary.hidden_items_skipped.total == 1
     report = json.loads((tmp_path / "out" / "report.json").read_text("utf-8"))
     by_kind = {m["kind"]: m for m in report["messages"]}
     meeting = " ".join(pdf_text(tmp_path / "out" / by_kind["appointment"]["pdf"]).split())
