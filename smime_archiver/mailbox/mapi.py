@@ -35,9 +35,11 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any
 
+from smime_archiver.crypto.cms.sniff import content_type_name, is_cms_der
 from smime_archiver.mailbox import rtf
 from smime_archiver.mailbox.namedprops import NamedKey
-from smime_archiver.mailbox.sniff import is_cms_der, looks_like_header
+from smime_archiver.mailbox.sniff import looks_like_header
+from smime_archiver.mime.charsets import codepage_name
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +80,12 @@ PR_SENT_REPRESENTING_SMTP = 0x5D02
 ATTACH_EMBEDDED_MSG = 5
 
 _DROP_HEADERS = re.compile(rb"(?i)content-[a-z-]*|mime-version")
-_CMS_TYPES = {
-    b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x03": "enveloped-data",
-    b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02": "signed-data",
-    b"\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x01\x17": "authEnveloped-data",
-    b"\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x01\x09": "compressed-data",
+# smime-type (RFC 8551) of the CMS content types (asn1crypto's names) an S/MIME note holds
+_SMIME_TYPES = {
+    "enveloped_data": "enveloped-data",
+    "signed_data": "signed-data",
+    "authenticated_enveloped_data": "authEnveloped-data",
+    "compressed_data": "compressed-data",
 }
 
 
@@ -147,25 +150,6 @@ class MapiMessage:
 
 
 # Windows code pages whose Python codec is not named cpNNNN (65000 is UTF-7)
-_CODEPAGES = {65001: "utf-8", 65000: "utf-7", 20127: "ascii", 1200: "utf-16-le",
-              1201: "utf-16-be", 20866: "koi8-r", 21866: "koi8-u", 50220: "iso-2022-jp",
-              50221: "iso-2022-jp", 50222: "iso-2022-jp", 51932: "euc-jp", 20932: "euc-jp",
-              51949: "euc-kr", 54936: "gb18030", 52936: "hz", 10000: "mac-roman"}
-
-
-def codepage_name(cp: int) -> str:
-    """Python codec name for a Windows code page number (utf-8 for 65001)."""
-    import codecs
-
-    name = _CODEPAGES.get(cp) or (f"iso-8859-{cp - 28590}" if 28591 <= cp <= 28605
-                                  else f"cp{cp}")
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return "cp1252"
-    return name
-
-
 class NotAMessage(Exception):
     """The properties describe no mail we can rebuild (e.g. an S/MIME note without its blob)."""
 
@@ -219,11 +203,7 @@ def smime_entity(msg: MapiMessage) -> bytes | None:
 
 def smime_type_of(der: bytes) -> str:
     """``smime-type`` for a CMS ContentInfo (``enveloped-data`` when unsure)."""
-    head = der[:32]
-    for prefix, name in _CMS_TYPES.items():
-        if prefix in head:
-            return name
-    return "enveloped-data"
+    return _SMIME_TYPES.get(content_type_name(der) or "", "enveloped-data")
 
 
 def header_block(msg: MapiMessage) -> bytes:

@@ -25,12 +25,9 @@ from smime_archiver.crypto import der
 from smime_archiver.crypto.cms import ciphers
 from smime_archiver.crypto.cms.algorithms import CONTENT_TYPES, split_algorithm
 from smime_archiver.crypto.cms.armour import find_armour
-from smime_archiver.crypto.cms.plausible import (
-    SAMPLE_SIZE,
-    looks_like_content_info,
-    plausible_plaintext,
-)
+from smime_archiver.crypto.cms.plausible import SAMPLE_SIZE, plausible_plaintext
 from smime_archiver.crypto.cms.recipients import RecipientSlot, UnwrapFailed, list_slots, unwrap_key
+from smime_archiver.crypto.cms.sniff import in_cms_arcs
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import (
     KeyUnavailableError,
@@ -44,10 +41,10 @@ from smime_archiver.model import EncryptionInfo, PrivateKeyEntry, RecipientRef
 
 log = logging.getLogger(__name__)
 
-ENVELOPED = "1.2.840.113549.1.7.3"
-AUTH_ENVELOPED = "1.2.840.113549.1.9.16.1.23"
-SIGNED_AND_ENVELOPED = "1.2.840.113549.1.7.4"
-_CMS_ARCS = ("1.2.840.113549.1.7.", "1.2.840.113549.1.9.16.1.")
+# content types by asn1crypto's names (cms.ContentType)
+ENVELOPED = "enveloped_data"
+AUTH_ENVELOPED = "authenticated_enveloped_data"
+SIGNED_AND_ENVELOPED = "signed_and_enveloped_data"
 
 _ASN1_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError)
 _PEM_BEGIN = re.compile(rb"-----BEGIN ([^-\r\n]*)-----")
@@ -98,7 +95,7 @@ def load_content_info(data: bytes) -> cms.ContentInfo:
     if trailing.strip(b"\x00\r\n\t "):
         log.warning("ignoring %d bytes after the end of the CMS structure", len(trailing))
     if content_type not in CONTENT_TYPES:
-        if content_type.startswith(_CMS_ARCS):
+        if in_cms_arcs(content_type):
             raise UnsupportedAlgorithmError(
                 _(
                     "The message is a CMS structure of type {oid}, which this program does not "
@@ -223,35 +220,13 @@ def _check_name(encoded: bytes) -> None:
         raise ValueError(f"damaged distinguished name: {e}") from e
 
 
-def looks_like_cms(data: bytes) -> bool:
-    """A cheap sniff: is ``data`` (a whole file) a bare CMS structure in any of our forms?"""
-    head = data[:8192]
-    if looks_like_content_info(head[:64]):
-        return True
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if find_armour(stripped) is not None:
-        return True
-    pem = _PEM_BEGIN.match(stripped)
-    if pem is not None:
-        label = pem.group(1).upper()
-        return any(word in label for word in (b"PKCS7", b"PKCS #7", b"CMS"))
-    compact = re.sub(rb"\s+", b"", stripped[:200])[:64]
-    compact = compact[: len(compact) - len(compact) % 4]
-    if len(compact) < 24:
-        return False
-    try:
-        prefix = base64.b64decode(compact, validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return looks_like_content_info(prefix)
-
-
 # --- recipients ---------------------------------------------------------------------------
 
 
 def _envelope(ci: cms.ContentInfo) -> tuple[str, Any]:
     content_type = ci["content_type"].dotted
-    if content_type == SIGNED_AND_ENVELOPED:
+    name = ci["content_type"].native  # asn1crypto's name, or the dotted OID when unknown
+    if name == SIGNED_AND_ENVELOPED:
         raise UnsupportedAlgorithmError(
             _(
                 "The message uses the PKCS #7 signed-and-enveloped format ({oid}), which this "
@@ -260,14 +235,14 @@ def _envelope(ci: cms.ContentInfo) -> tuple[str, Any]:
             oid=content_type,
             name="signed_and_enveloped_data",
         )
-    if content_type not in (ENVELOPED, AUTH_ENVELOPED):
+    if name not in (ENVELOPED, AUTH_ENVELOPED):
         raise MalformedMessageError(
             _("The CMS structure of type {name} is not encrypted data.").format(
                 name=CONTENT_TYPES.get(content_type, content_type)
             )
         )
     try:
-        return content_type, ci["content"]
+        return name, ci["content"]
     except _ASN1_ERRORS as e:
         raise _garbled(e) from e
 

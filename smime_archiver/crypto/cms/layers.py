@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 
 from asn1crypto import cms as acms
 
-from smime_archiver.crypto.cms import envelope as cms
+from smime_archiver.crypto.cms import envelope
 from smime_archiver.crypto.cms.algorithms import cipher_label
 from smime_archiver.crypto.cms.compressed import decompress_compressed
 from smime_archiver.crypto.cms.signed import has_content, verify_signed_data
+from smime_archiver.crypto.cms.sniff import looks_like_cms
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.crypto.names import short_name
 from smime_archiver.errors import (
@@ -71,9 +72,10 @@ PKCS7_SIGNATURE = frozenset({"application/pkcs7-signature", "application/x-pkcs7
 MAX_NESTED_PARTS = 64  # protected parts opened inside one message
 MAX_MESSAGE_SIZE = 512 * 1024 * 1024  # a message opened up to more than this is hostile
 
-_ENVELOPED = {"1.2.840.113549.1.7.3": "enveloped", "1.2.840.113549.1.9.16.1.23": "auth_enveloped"}
-_SIGNED = "1.2.840.113549.1.7.2"
-_COMPRESSED = "1.2.840.113549.1.9.16.1.9"
+# content types by asn1crypto's names (cms.ContentType), and the layer each one is
+_ENVELOPED = {envelope.ENVELOPED: "enveloped", envelope.AUTH_ENVELOPED: "auth_enveloped"}
+_SIGNED = "signed_data"
+_COMPRESSED = "compressed_data"
 _TEXT_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
 
 
@@ -146,7 +148,7 @@ def _unwrap(data: bytes, state: _State) -> bytes:
     if not top.has_header_block:
         if not data.strip():
             raise MalformedMessageError(_("The message is empty."))
-        if not cms.looks_like_cms(data):
+        if not looks_like_cms(data):
             raise MalformedMessageError(
                 _("The file is neither a mail message (it has no mail headers) nor an S/MIME "
                   "(CMS) file.")
@@ -202,9 +204,8 @@ def _plan(entity: Entity) -> _Plan | None:
     body = decode_body(entity)
     if not body.strip():
         raise MalformedMessageError(_("The S/MIME part is empty."))
-    ci = cms.load_content_info(body)
-    oid = ci["content_type"].dotted
-    if oid == _SIGNED and not has_content(ci):
+    ci = envelope.load_content_info(body)
+    if ci["content_type"].native == _SIGNED and not has_content(ci):
         return None  # certs-only or detached signature: nothing to take off
     return _Plan("cms", ci)
 
@@ -232,19 +233,19 @@ def _take(
     ci = plan.ci
     if ci is None:  # pragma: no cover - _plan always attaches the ContentInfo to "cms"
         return None
-    oid = ci["content_type"].dotted
+    name = ci["content_type"].native  # asn1crypto's name, or the dotted OID when unknown
     hint = _inner_name(entity.filename)
-    if oid in _ENVELOPED:
-        plaintext, info = cms.decrypt_enveloped(ci, state.keystore)
-        return Layer(info.layer or _ENVELOPED[oid], encryption=info, part=part), plaintext, hint
-    if oid == _SIGNED:
+    if name in _ENVELOPED:
+        plaintext, info = envelope.decrypt_enveloped(ci, state.keystore)
+        return Layer(info.layer or _ENVELOPED[name], encryption=info, part=part), plaintext, hint
+    if name == _SIGNED:
         content, signatures = verify_signed_data(ci, extra_certificates=state.certificates)
         if content is None:  # pragma: no cover - _plan leaves content-less SignedData alone
             return None
         return Layer("signed", signatures=signatures, part=part), content, hint
-    if oid == _COMPRESSED:
+    if name == _COMPRESSED:
         return Layer("compressed", part=part), decompress_compressed(ci), hint
-    name = ci["content_type"].native
+    oid = ci["content_type"].dotted
     raise UnsupportedAlgorithmError(
         _("The message is protected with a kind of S/MIME structure this program does not "
           "support ({name}, OID {oid}).").format(name=name, oid=oid),
@@ -280,7 +281,7 @@ def _take_multipart_signed(
     signatures: tuple[SignatureInfo, ...]
     readable = True
     try:
-        ci = cms.load_content_info(decode_body(signature_part))
+        ci = envelope.load_content_info(decode_body(signature_part))
         _content, signatures = verify_signed_data(
             ci, content, extra_certificates=state.certificates
         )
@@ -332,7 +333,7 @@ def _merge(outer: Entity, inner: bytes, *, hint: str | None, top: bool) -> bytes
     inner_entity = parse_entity(inner)
     if not inner_entity.has_header_block or not inner_entity.headers:
         body = inner_entity.body
-        if body and cms.looks_like_cms(body):
+        if body and looks_like_cms(body):
             inner_entity = parse_entity(_bare_cms_entity(body))
         else:
             inner_entity = parse_entity(_plain_entity(body, hint))
