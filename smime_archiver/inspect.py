@@ -16,7 +16,7 @@ from typing import Any
 from smime_archiver.archive.records import MessageRecord, recipient_from_json
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.i18n import _
-from smime_archiver.mailbox import container_of, describe_locator, iter_messages
+from smime_archiver.mailbox import describe_locator, iter_messages
 from smime_archiver.model import ARCHIVED_STATUSES, RawMail, SourceProblem, Status
 from smime_archiver.parallel import Engine, KeyReload
 from smime_archiver.render.status import status_label
@@ -48,7 +48,7 @@ def inspect_inputs(
                 assert isinstance(found, SourceProblem)
                 record = MessageRecord(found.source, found.index, found.locator,
                                        Status.CORRUPT, found.detail)
-            record.mailbox = container_of(found)
+            record.mailbox = found.container
             yield record
 
 

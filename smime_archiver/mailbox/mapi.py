@@ -29,6 +29,7 @@ import email.utils
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.header import Header
 from email.message import EmailMessage
@@ -149,24 +150,24 @@ class MapiMessage:
         return self.text(PR_MESSAGE_CLASS) or "IPM.Note"
 
 
-# Windows code pages whose Python codec is not named cpNNNN (65000 is UTF-7)
 class NotAMessage(Exception):
     """The properties describe no mail we can rebuild (e.g. an S/MIME note without its blob)."""
 
 
-def build_mime(msg: MapiMessage) -> bytes:
-    """The RFC 5322 message for ``msg`` (rules in the module docstring)."""
-    from smime_archiver.mailbox import items  # items builds on this module
+# How the message embedded in an attachment is built: :func:`.items.build_mime`, which
+# knows calendar items and contacts as well as mail (and builds on this module).
+Build = Callable[[MapiMessage], bytes]
 
-    if items.item_kind(msg.message_class) in items.CARD_KINDS:
-        return items.build_item(msg)
+
+def build_note(msg: MapiMessage, *, build: Build) -> bytes:
+    """The RFC 5322 message for the mail ``msg`` (rules in the module docstring)."""
     headers = header_block(msg)
     if msg.message_class.lower().startswith("ipm.note.smime"):
         entity = smime_entity(msg)
         if entity is not None:
             return headers + entity
         log.info("S/MIME note without a usable smime.p7m attachment; rebuilding its body")
-    return headers + body_entity(msg)
+    return headers + body_entity(msg, build=build)
 
 
 def smime_entity(msg: MapiMessage) -> bytes | None:
@@ -297,10 +298,10 @@ def encode_header(text: str) -> str:
     return Header(text, "utf-8").encode()
 
 
-def body_entity(msg: MapiMessage) -> bytes:
+def body_entity(msg: MapiMessage, *, build: Build) -> bytes:
     """The MIME entity (its Content-* headers and body) for an ordinary message."""
     root = body_message(msg)
-    attach_all(root, msg)
+    attach_all(root, msg, build=build)
     stable_boundaries(root)
     return root.as_bytes(policy=email.policy.SMTP)
 
@@ -328,10 +329,11 @@ def has_body(msg: MapiMessage) -> bool:
                 or isinstance(msg.props.get(PR_RTF_COMPRESSED), bytes))
 
 
-def attach_all(root: EmailMessage, msg: MapiMessage) -> None:
-    """Every attachment of ``msg`` into ``root`` (by value; embedded messages as mail)."""
+def attach_all(root: EmailMessage, msg: MapiMessage, *, build: Build) -> None:
+    """Every attachment of ``msg`` into ``root`` (by value; embedded messages as mail,
+    made by ``build``)."""
     for position, att in enumerate(msg.attachments, start=1):
-        _attach(root, att, position)
+        _attach(root, att, position, build)
 
 
 def body_message(msg: MapiMessage) -> EmailMessage:
@@ -371,12 +373,12 @@ def _html(msg: MapiMessage) -> str:
     return value.rstrip("\x00") if isinstance(value, str) else ""
 
 
-def _attach(root: EmailMessage, att: MapiAttachment, position: int) -> None:
+def _attach(root: EmailMessage, att: MapiAttachment, position: int, build: Build) -> None:
     # a header parameter cannot hold line breaks or other control characters
     name = " ".join("".join(c if c.isprintable() else " " for c in att.filename(position))
                     .split()) or f"attachment-{position + 1}"
     if att.embedded is not None:
-        inner = BytesParser(policy=email.policy.SMTP).parsebytes(build_mime(att.embedded))
+        inner = BytesParser(policy=email.policy.SMTP).parsebytes(build(att.embedded))
         root.add_attachment(inner)
         return
     if att.data is None:

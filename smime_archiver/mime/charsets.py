@@ -153,6 +153,7 @@ def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# Windows code pages whose Python codec is not named cpNNNN (65000 is UTF-7)
 _CODEPAGES = {65001: "utf-8", 65000: "utf-7", 20127: "ascii", 1200: "utf-16-le",
               1201: "utf-16-be", 20866: "koi8-r", 21866: "koi8-u", 50220: "iso-2022-jp",
               50221: "iso-2022-jp", 50222: "iso-2022-jp", 51932: "euc-jp", 20932: "euc-jp",
