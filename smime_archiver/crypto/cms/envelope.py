@@ -17,6 +17,7 @@ import base64
 import binascii
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from asn1crypto import cms, core, x509
@@ -32,6 +33,7 @@ from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import (
     KeyUnavailableError,
     MalformedMessageError,
+    MessageError,
     NoMatchingKeyError,
     TokenError,
     UnsupportedAlgorithmError,
@@ -276,45 +278,32 @@ def decrypt_enveloped(ci: cms.ContentInfo, keystore: KeyStore) -> tuple[bytes, E
     refs = tuple(slot.ref for slot in slots)
     cipher, ciphertext, tag, aad = _content(envelope, auth)
     certificates = _originator_certificates(envelope) + list(keystore.certificates)
-
-    attempts: list[tuple[RecipientSlot, PrivateKeyEntry, bool]] = []
-    for slot in slots:
-        if slot.key_kind is None:
-            continue
-        for entry, exact in keystore.candidates(
-            issuer=slot.issuer, serial=slot.serial, ski=slot.ski, kind=slot.key_kind
-        ):
-            attempts.append((slot, entry, exact))
-    attempts.sort(key=lambda attempt: not attempt[2])  # stable: exact matches first
-
-    exact_failure: PrivateKeyEntry | None = None
-    unsupported: UnsupportedAlgorithmError | None = None
-    token_failure: tuple[TokenError, bool] | None = None  # a token key that could not be used
-    for slot, entry, exact in attempts:
+    failures = _Failures()
+    for slot, entry, exact in _attempts(slots, keystore):
         try:
             cek, key_algorithm = unwrap_key(slot, entry.private_key, certificates)
         except UnsupportedAlgorithmError as e:
-            if exact and unsupported is None:
-                unsupported = e
+            if exact and failures.unsupported is None:
+                failures.unsupported = e
             continue
         except TokenError as e:  # removed mid-run, or stopped answering: try the other keys
             log.info("%s: token key %s unusable: %s", slot.ref.describe(),
                      entry.description.source, type(e).__name__)
-            if token_failure is None or (exact and not token_failure[1]):
-                token_failure = (e, exact)
+            if failures.token is None or (exact and not failures.token[1]):
+                failures.token = (e, exact)
             continue
         except UnwrapFailed as e:
             log.debug(
                 "%s: key %s does not unwrap: %s", slot.ref.describe(), entry.description.source, e
             )
-            if exact and exact_failure is None:
-                exact_failure = entry
+            if exact and failures.exact is None:
+                failures.exact = entry
             continue
         verified_cek = key_algorithm != "rsaes_pkcs1v15"
         plaintext = _try_content(cipher, cek, ciphertext, tag, aad, verified_cek)
         if plaintext is None:
-            if exact and exact_failure is None:
-                exact_failure = entry
+            if exact and failures.exact is None:
+                failures.exact = entry
             continue
         info = EncryptionInfo(
             layer="auth_enveloped" if auth else "enveloped",
@@ -333,22 +322,52 @@ def decrypt_enveloped(ci: cms.ContentInfo, keystore: KeyStore) -> tuple[bytes, E
             key_algorithm,
         )
         return plaintext, info
+    raise failures.error(refs, keys_loaded=len(keystore) > 0)
 
-    if token_failure is not None and (token_failure[1] or exact_failure is None):
-        raise KeyUnavailableError(
-            _("The message was not opened because the key for it could not be used: {reason}")
-            .format(reason=token_failure[0].message)
-        ) from token_failure[0]
-    if exact_failure is not None:
-        raise MalformedMessageError(
-            _(
-                "The key for this message was found ({key}) but the content does not decrypt: "
-                "the message is damaged."
-            ).format(key=exact_failure.description.source)
-        )
-    if unsupported is not None:
-        raise unsupported
-    raise _no_key(refs, keys_loaded=len(keystore) > 0)
+
+def _attempts(
+    slots: list[RecipientSlot], keystore: KeyStore
+) -> list[tuple[RecipientSlot, PrivateKeyEntry, bool]]:
+    """Every (recipient, key, exact match) pair worth trying, exact matches first."""
+    attempts: list[tuple[RecipientSlot, PrivateKeyEntry, bool]] = []
+    for slot in slots:
+        if slot.key_kind is None:
+            continue
+        for entry, exact in keystore.candidates(
+            issuer=slot.issuer, serial=slot.serial, ski=slot.ski, kind=slot.key_kind
+        ):
+            attempts.append((slot, entry, exact))
+    attempts.sort(key=lambda attempt: not attempt[2])  # stable: exact matches first
+    return attempts
+
+
+@dataclass
+class _Failures:
+    """Why the keys tried did not open a message: the first of each kind that counts."""
+
+    exact: PrivateKeyEntry | None = None  # the recipient's own key, but no content came out
+    unsupported: UnsupportedAlgorithmError | None = None  # for an exact match
+    token: tuple[TokenError, bool] | None = None  # a token key that could not be used, exact
+
+    def error(self, refs: tuple[RecipientRef, ...], *, keys_loaded: bool) -> MessageError:
+        """The error to raise for the message, most telling first."""
+        if self.token is not None and (self.token[1] or self.exact is None):
+            error: MessageError = KeyUnavailableError(
+                _("The message was not opened because the key for it could not be used: "
+                  "{reason}").format(reason=self.token[0].message)
+            )
+            error.__cause__ = self.token[0]
+            return error
+        if self.exact is not None:
+            return MalformedMessageError(
+                _(
+                    "The key for this message was found ({key}) but the content does not "
+                    "decrypt: the message is damaged."
+                ).format(key=self.exact.description.source)
+            )
+        if self.unsupported is not None:
+            return self.unsupported
+        return _no_key(refs, keys_loaded=keys_loaded)
 
 
 def _try_content(

@@ -15,19 +15,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 
 from asn1crypto import algos, core
 from asn1crypto import cms as acms
 from asn1crypto import keys as akeys
 from asn1crypto import x509 as ax509
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 
+from smime_archiver.crypto.cms.signercerts import (
+    certificate_email,
+    find_signer_certificate,
+    safe_name,
+    signer_candidates,
+    signer_public_key,
+    validity_period,
+)
 from smime_archiver.crypto.der import as_parsed, octets, to_der
-from smime_archiver.crypto.names import format_name, same_name
 from smime_archiver.errors import MalformedMessageError
 from smime_archiver.i18n import _
 from smime_archiver.mime.rawmime import canonicalize_crlf
@@ -71,8 +77,6 @@ _SIGNATURES: dict[str, tuple[str, str | None]] = {
 }
 # Some signers name the key's algorithm (id-ecPublicKey) where the signature's belongs.
 _EC_PUBLIC_KEY = akeys.PublicKeyAlgorithmId.unmap("ec")
-_DSA_KEY = akeys.PublicKeyAlgorithmId.unmap("dsa")
-_RSASSA_PSS_KEY = akeys.PublicKeyAlgorithmId.unmap("rsassa_pss")
 
 
 def _signature_name(oid: str) -> str:
@@ -130,7 +134,7 @@ def verify_signed_data(
         econtent_type = encap["content_type"].dotted
         econtent = encapsulated_content(ci)
         signer_infos = list(sd["signer_infos"])
-        certs = _certificates(sd, extra_certificates)
+        certs = signer_candidates(sd, extra_certificates)
     except (ValueError, TypeError, KeyError) as e:
         raise MalformedMessageError(
             _("The signed part is damaged: its SignedData structure cannot be read.")
@@ -192,126 +196,6 @@ def has_content(ci: acms.ContentInfo) -> bool:
         return encapsulated_content(ci) is not None
     except (ValueError, TypeError, KeyError):
         return False
-
-
-# --- certificates ---------------------------------------------------------------------------
-
-
-def _to_asn1_cert(cert: object) -> ax509.Certificate | None:
-    try:
-        if isinstance(cert, ax509.Certificate):
-            return cert
-        if isinstance(cert, (bytes, bytearray)):
-            return ax509.Certificate.load(bytes(cert))
-        if isinstance(cert, x509.Certificate):
-            return ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-    except ValueError:
-        return None
-    return None
-
-
-def _certificates(sd: acms.SignedData, extra: Iterable) -> list[ax509.Certificate]:
-    found: list[ax509.Certificate] = []
-    for choice in sd["certificates"] or []:
-        if choice.name == "certificate":
-            found.append(choice.chosen)
-    for cert in extra:
-        asn1 = _to_asn1_cert(cert)
-        if asn1 is not None:
-            found.append(asn1)
-    return found
-
-
-
-def _find_certificate(sid: acms.SignerIdentifier, certs: Sequence[ax509.Certificate]):
-    if sid.name == "issuer_and_serial_number":
-        issuer = sid.chosen["issuer"]
-        serial = sid.chosen["serial_number"].native
-        for cert in certs:
-            try:
-                if cert.serial_number == serial and same_name(cert.issuer, issuer):
-                    return cert
-            except ValueError:
-                continue
-        return None
-    ski = sid.chosen.native
-    for cert in certs:
-        try:
-            ids = {cert.key_identifier} if cert.key_identifier else set()
-            bits = cert.public_key["public_key"].contents[1:]
-            ids.add(hashlib.sha1(bits).digest())
-            ids.add(hashlib.sha256(bits).digest()[:20])
-        except ValueError:
-            continue
-        if ski in ids:
-            return cert
-    return None
-
-
-def _public_key(cert: ax509.Certificate, certs: Sequence[ax509.Certificate] = ()):
-    spki = cert.public_key
-    algorithm = spki["algorithm"]["algorithm"].dotted
-    if algorithm == _DSA_KEY and spki["algorithm"]["parameters"].native is None:
-        spki = _inherit_dsa_parameters(cert, certs)
-    try:  # the key as read (a BER certificate's made DER byte by byte), not re-encoded
-        return serialization.load_der_public_key(to_der(as_parsed(spki)))
-    except (ValueError, UnsupportedAlgorithm):
-        if algorithm != _RSASSA_PSS_KEY:
-            raise
-    # An RSASSA-PSS key (id-RSASSA-PSS in the certificate): the key itself is plain RSA.
-    plain = ax509.PublicKeyInfo(
-        {"algorithm": {"algorithm": "rsa"}, "public_key": spki["public_key"].parsed}
-    )
-    return serialization.load_der_public_key(plain.dump())
-
-
-def _inherit_dsa_parameters(cert: ax509.Certificate, certs: Sequence[ax509.Certificate]):
-    """RFC 3279 §2.3.2: a DSA key without parameters takes its issuer's."""
-    seen = 0
-    current = cert
-    while seen < 8:
-        seen += 1
-        issuer = next(
-            (c for c in certs if c is not current and same_name(c.subject, current.issuer)),
-            None,
-        )
-        if issuer is None:
-            break
-        params = issuer.public_key["algorithm"]["parameters"]
-        if issuer.public_key["algorithm"]["algorithm"].dotted == _DSA_KEY and (
-            params.native is not None
-        ):
-            return ax509.PublicKeyInfo({
-                "algorithm": {"algorithm": "dsa", "parameters": params},
-                "public_key": cert.public_key["public_key"],
-            })
-        current = issuer
-    raise ValueError("DSA key without parameters and no issuer to inherit them from")
-
-
-def _email(cert: ax509.Certificate) -> str | None:
-    try:
-        for general_name in cert.subject_alt_name_value or []:
-            if general_name.name == "rfc822_name":
-                return general_name.native
-        native = cert.subject.native
-    except ValueError:
-        return None
-    email = native.get("email_address") if isinstance(native, dict) else None
-    if isinstance(email, list):
-        email = email[0]
-    return email or None
-
-
-def _validity(cert: ax509.Certificate) -> tuple[dt.datetime | None, dt.datetime | None]:
-    validity = cert["tbs_certificate"]["validity"]
-    out = []
-    for key in ("not_before", "not_after"):
-        try:
-            out.append(validity[key].native)
-        except ValueError:
-            out.append(None)
-    return out[0], out[1]
 
 
 # --- one signer -----------------------------------------------------------------------------
@@ -413,7 +297,7 @@ def _verify_signer(
     detached: bool,
 ) -> SignatureInfo:
     """The verdict on one SignerInfo over the ``candidates`` for the signed bytes."""
-    cert = _find_certificate(si["sid"], certs)
+    cert = find_signer_certificate(si["sid"], certs)
     digest_oid = si["digest_algorithm"]["algorithm"].dotted
     sig_algo = si["signature_algorithm"]
     sig_oid = sig_algo["algorithm"].dotted
@@ -443,7 +327,7 @@ def _verify_signer(
             pad, hash_name, fields["signature_algorithm"] = _pss_padding(
                 sig_algo["parameters"], digest_name
             )
-        public_key = _public_key(cert, certs)
+        public_key = signer_public_key(cert, certs)
     except _Unsupported as e:
         return _unsupported(fields, e.name, e.oid)
     except (ValueError, UnsupportedAlgorithm) as e:
@@ -490,15 +374,15 @@ def _signer_fields(
     sid = si["sid"]
     fields: dict = {"signing_time": signing_time, "detached": detached}
     if sid.name == "issuer_and_serial_number":
-        fields["issuer"] = _safe_name(sid.chosen["issuer"])
+        fields["issuer"] = safe_name(sid.chosen["issuer"])
         fields["serial"] = sid.chosen["serial_number"].native
     if cert is not None:
-        not_before, not_after = _validity(cert)
+        not_before, not_after = validity_period(cert)
         at = signing_time or dt.datetime.now(UTC)
         fields.update(
-            signer=_safe_name(cert.subject),
-            signer_email=_email(cert),
-            issuer=_safe_name(cert.issuer),
+            signer=safe_name(cert.subject),
+            signer_email=certificate_email(cert),
+            issuer=safe_name(cert.issuer),
             serial=cert.serial_number,
             cert_not_before=not_before,
             cert_not_after=not_after,
@@ -547,10 +431,3 @@ def _unsupported(fields: dict, name: str, oid: str) -> SignatureInfo:
                  "({name}, OID {oid})").format(name=label, oid=oid),
         **fields,
     )
-
-
-def _safe_name(name: ax509.Name) -> str | None:
-    try:
-        return format_name(name)
-    except (ValueError, TypeError):
-        return None
