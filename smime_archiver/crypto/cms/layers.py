@@ -48,12 +48,12 @@ from smime_archiver.mime.rawmime import (
     decode_body,
     line_ending_of,
     parse_entity,
-    read_structure,
     replace_span,
     split_multipart,
     to_line_ending,
     walk,
 )
+from smime_archiver.mime.structure import read_structure
 from smime_archiver.model import (
     ARCHIVED_STATUSES,
     EncryptionInfo,
