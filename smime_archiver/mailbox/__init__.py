@@ -13,14 +13,21 @@ Locators (``RawMail.locator``), stable across runs for the same input:
 - Outlook .pst/.ost: ``"<folder path>#<position in that folder>"``;
 - one-message files (.eml, Maildir files, .emlx, .msg, .p7m): ``""``.
 
+Each item also names its mailbox (``RawMail.container``, ``SourceProblem.container``),
+as its reader knows it: the mbox or .pst file, the Maildir, the Apple Mail ``.mbox``
+folder, the folder of an ``.eml``/``.msg``.  :func:`read_one` reads one message again
+by its source and locator (an mbox message straight from its byte offset).
+
 Outlook items that are not mail (appointments, contacts, ...) come as messages made
 for them (:mod:`.items`; ``RawMail.kind`` says what they were).  Hidden Outlook system
 data (free/busy, views, rules) is no message: with ``skipped=True`` each such item
 comes as a :class:`~smime_archiver.model.SkippedItem`, to be counted; else it is left out.
 
-Modules: :mod:`.sniff` (what a file is), :mod:`.dispatch` (one file),
+Modules: :mod:`.sniff` (what a file is; CMS by :mod:`smime_archiver.crypto.cms.sniff`),
+:mod:`.dispatch` (one file, and its container),
 :mod:`.walk` (folders), :mod:`.mbox`, :mod:`.emlx` with :mod:`.apple_parts`,
-:mod:`.single`, :mod:`.msg` / :mod:`.pst` with :mod:`.mapi` and :mod:`.rtf`.
+:mod:`.single`, :mod:`.msg` / :mod:`.pst` with :mod:`.items` (what an Outlook item
+becomes), :mod:`.mapi` (mail from MAPI properties) and :mod:`.rtf`.
 """
 
 from __future__ import annotations
