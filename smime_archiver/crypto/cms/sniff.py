@@ -40,7 +40,11 @@ def _arc(name: str) -> str:
 
 # pkcs-7 (1.2.840.113549.1.7.*) and id-ct (1.2.840.113549.1.9.16.1.*): every content type
 CMS_ARCS = (_arc("data"), _arc("compressed_data"))
-_ARC_BODIES = tuple(ObjectIdentifier(arc).dump()[2:] for arc in CMS_ARCS)
+# an OID element one arc (of one byte) below pkcs-7 or id-ct, up to that last byte
+_ARC_PREFIXES = tuple(
+    bytes([0x06, len(body) + 1]) + body
+    for body in (ObjectIdentifier(arc).dump()[2:] for arc in CMS_ARCS)
+)
 _KNOWN_OIDS = frozenset(ObjectIdentifier(oid).dump() for oid in CONTENT_TYPES)
 
 _PEM_BEGIN = re.compile(rb"-----BEGIN ([^-\r\n]*)-----")
@@ -52,22 +56,30 @@ def in_cms_arcs(oid: str) -> bool:
     return any(oid.startswith(arc + ".") for arc in CMS_ARCS)
 
 
-def content_type_oid(data: bytes) -> tuple[bytes, int] | None:
-    """The OID element (tag, length, value) opening a ContentInfo in ``data``, and its end.
+def _first_element(data: bytes) -> int | None:
+    """Where the first element of a SEQUENCE at the start of ``data`` begins.
 
-    ``None`` when ``data`` does not start with a SEQUENCE (definite length of up
-    to four bytes, or BER indefinite) whose first element is a whole OID.
+    ``None`` unless ``data`` starts with a SEQUENCE tag and a definite length of up to
+    four bytes, or BER's indefinite length.
     """
     if len(data) < 2 or data[0] != 0x30:
         return None
     first = data[1]
     if first <= 0x80:  # short form, or BER indefinite length
-        pos = 2
-    elif first <= 0x84:
-        pos = 2 + (first - 0x80)
-    else:
-        return None
-    if pos + 2 > len(data) or data[pos] != 0x06:
+        return 2
+    if first <= 0x84:
+        return 2 + (first - 0x80)
+    return None
+
+
+def content_type_oid(data: bytes) -> tuple[bytes, int] | None:
+    """The OID element (tag, length, value) opening a ContentInfo in ``data``, and its end.
+
+    ``None`` when ``data`` does not start with a SEQUENCE (:func:`_first_element`)
+    whose first element is a whole OID.
+    """
+    pos = _first_element(data)
+    if pos is None or pos + 2 > len(data) or data[pos] != 0x06:
         return None
     end = pos + 2 + data[pos + 1]
     if end > len(data):
@@ -84,13 +96,13 @@ def content_type_name(data: bytes) -> str | None:
 
 
 def is_cms_der(head: bytes) -> bool:
-    """Whether ``head`` starts a DER/BER ContentInfo of a PKCS #7 / S/MIME content type."""
-    found = content_type_oid(head)
-    if found is None:
-        return False
-    oid = found[0]
-    # one more arc after pkcs-7 or id-ct, of one byte (as every content type there has)
-    return any(len(oid) == len(body) + 3 and oid[2:].startswith(body) for body in _ARC_BODIES)
+    """Whether ``head`` starts a DER/BER ContentInfo of a PKCS #7 / S/MIME content type.
+
+    The OID must name one arc more than pkcs-7 or id-ct (one byte, as every content
+    type there has); that byte may lie past the end of ``head``.
+    """
+    pos = _first_element(head)
+    return pos is not None and any(head.startswith(prefix, pos) for prefix in _ARC_PREFIXES)
 
 
 def looks_like_content_info(data: bytes) -> bool:
