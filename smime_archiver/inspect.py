@@ -16,7 +16,7 @@ from typing import Any
 
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.i18n import _
-from smime_archiver.mailbox import container_of, describe_locator, iter_messages
+from smime_archiver.mailbox import describe_locator, iter_messages
 from smime_archiver.model import ARCHIVED_STATUSES, RawMail, SourceProblem, Status
 from smime_archiver.outcome import MessageOutcome, problem_outcome
 from smime_archiver.parallel import Engine, KeyReload
@@ -48,7 +48,7 @@ def inspect_inputs(
             else:
                 assert isinstance(found, SourceProblem)
                 record = problem_outcome(found)
-            yield dataclasses.replace(record, mailbox=container_of(found))
+            yield dataclasses.replace(record, mailbox=found.container)
 
 
 def describe(record: MessageOutcome) -> dict[str, Any]:

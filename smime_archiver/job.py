@@ -56,7 +56,7 @@ from smime_archiver.archive.writer import ArchiveWriter
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import ArchiverError, OutputError
 from smime_archiver.i18n import _
-from smime_archiver.mailbox import container_of, iter_messages
+from smime_archiver.mailbox import iter_messages
 from smime_archiver.model import RawMail, SkippedItem, SourceProblem, Status
 from smime_archiver.outcome import JobSummary, MessageOutcome, MessageRef, problem_outcome
 from smime_archiver.parallel import Engine, KeyReload
@@ -256,7 +256,7 @@ class _Job:
     def _prepare(self, found: RawMail | SourceProblem) -> _Item:
         digest = content_hash(found.data) if isinstance(found, RawMail) else ""
         item = _Item(found, make_key(found.source, found.locator, digest), digest)
-        item.mailbox = container_of(found)
+        item.mailbox = found.container
         item.folder = self.layout.folder_for(found)
         if not isinstance(found, RawMail):
             return item

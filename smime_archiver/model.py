@@ -55,6 +55,10 @@ class RawMail:
     # rebuilt as a message ("appointment", "meeting", "contact", "distribution_list",
     # "task", "note", "journal"); "" for mail.
     kind: str = ""
+    # The mailbox the message belongs to, set by the reader: the mbox or .pst file, the
+    # Maildir, the Apple Mail .mbox folder, or the folder holding an .eml/.msg ("" when
+    # the item was not made by a reader; mailbox.container_of then derives it).
+    container: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ class SourceProblem:
     detail: str
     locator: str = ""
     index: int | None = None
+    container: str = ""  # as RawMail.container (the unreadable file or folder itself)
 
 
 @dataclass(frozen=True)

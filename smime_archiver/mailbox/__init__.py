@@ -13,18 +13,26 @@ Locators (``RawMail.locator``), stable across runs for the same input:
 - Outlook .pst/.ost: ``"<folder path>#<position in that folder>"``;
 - one-message files (.eml, Maildir files, .emlx, .msg, .p7m): ``""``.
 
+Each item also names its mailbox (``RawMail.container``, ``SourceProblem.container``),
+as its reader knows it: the mbox or .pst file, the Maildir, the Apple Mail ``.mbox``
+folder, the folder of an ``.eml``/``.msg``.  :func:`read_one` reads one message again
+by its source and locator (an mbox message straight from its byte offset).
+
 Outlook items that are not mail (appointments, contacts, ...) come as messages made
 for them (:mod:`.items`; ``RawMail.kind`` says what they were).  Hidden Outlook system
 data (free/busy, views, rules) is no message: with ``skipped=True`` each such item
 comes as a :class:`~smime_archiver.model.SkippedItem`, to be counted; else it is left out.
 
-Modules: :mod:`.sniff` (what a file is), :mod:`.dispatch` (one file),
+Modules: :mod:`.sniff` (what a file is; CMS by :mod:`smime_archiver.crypto.cms.sniff`),
+:mod:`.dispatch` (one file, and its container),
 :mod:`.walk` (folders), :mod:`.mbox`, :mod:`.emlx` with :mod:`.apple_parts`,
-:mod:`.single`, :mod:`.msg` / :mod:`.pst` with :mod:`.mapi` and :mod:`.rtf`.
+:mod:`.single`, :mod:`.msg` / :mod:`.pst` with :mod:`.items` (what an Outlook item
+becomes), :mod:`.mapi` (mail from MAPI properties) and :mod:`.rtf`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -32,13 +40,14 @@ from collections.abc import Iterator, Sequence
 from typing import Literal, overload
 
 from smime_archiver.i18n import _
-from smime_archiver.mailbox.dispatch import read_file
-from smime_archiver.mailbox.walk import is_maildir, walk_folder
+from smime_archiver.mailbox import mbox
+from smime_archiver.mailbox.dispatch import container_for, read_file
+from smime_archiver.mailbox.walk import maildir_of, walk_folder
 from smime_archiver.model import RawMail, SkippedItem, SourceProblem
 
 log = logging.getLogger(__name__)
 
-__all__ = ["container_of", "describe_locator", "iter_messages"]
+__all__ = ["container_of", "describe_locator", "iter_messages", "read_one"]
 
 
 @overload
@@ -75,12 +84,17 @@ def _iter_all(inputs: Sequence[str | os.PathLike[str]], cancel: threading.Event 
             yield from walk_folder(path, cancel=cancel)
         elif os.path.lexists(path) and not os.path.exists(path):
             yield SourceProblem(path, _("{file} is a link to something that does not exist."
-                                        ).format(file=path))
+                                        ).format(file=path), container=_own(path))
         elif not os.path.exists(path):
             yield SourceProblem(path, _("{file} does not exist. Check the name and the folder."
-                                        ).format(file=path))
+                                        ).format(file=path), container=_own(path))
         else:
-            yield from read_file(path, claimed=True, cancel=cancel)
+            yield from read_file(path, claimed=True, cancel=cancel, maildir=maildir_of(path))
+
+
+def _own(path: str) -> str:
+    """The container of a problem with a file named on its own: its Maildir, or itself."""
+    return maildir_of(path) or path
 
 
 def _distinct_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[str]:
@@ -122,26 +136,37 @@ def describe_locator(item: RawMail | SourceProblem) -> str:
     return locator
 
 
+def read_one(source: str, locator: str = "", *, index: int | None = None,
+             cancel: threading.Event | None = None) -> RawMail | None:
+    """The message at ``locator`` in the file ``source``, read again; ``None`` if not there.
+
+    ``source``, ``locator`` (and ``index``, when given) as in the :class:`RawMail` first
+    read; the result has the same ``container``.  An mbox message is read from its byte
+    offset; in other multi-message files the file is read up to the message.
+    """
+    maildir = maildir_of(source)
+    if mbox.is_mbox_locator(locator):
+        found = mbox.read_mbox_message(source, locator)
+        if isinstance(found, RawMail) and (index is None or found.index == index):
+            return dataclasses.replace(found, container=container_for(found, maildir))
+    for item in read_file(source, claimed=True, cancel=cancel, maildir=maildir):
+        if isinstance(item, RawMail) and item.locator == locator \
+                and (index is None or item.index == index):
+            return item
+    return None
+
+
 def container_of(item: RawMail | SourceProblem) -> str:
     """The mailbox a message belongs to, for counting messages per container.
 
-    The source itself for an mbox or .pst; the Maildir for a Maildir file
-    (``.../Inbox`` for ``.../Inbox/cur/123:2,S``); the ``.mbox`` folder for an
-    Apple Mail ``.emlx``; the folder holding it for an ``.eml``/``.msg``.
+    ``item.container`` as its reader set it.  For an item made some other way (by
+    hand, in a test) it is derived from ``item.source`` as the readers would: the
+    source itself for an mbox or .pst; the Maildir for a Maildir file (``.../Inbox``
+    for ``.../Inbox/cur/123:2,S``); the ``.mbox`` folder for an Apple Mail ``.emlx``;
+    the folder holding it for an ``.eml``/``.msg``.
     """
-    source = item.source
-    if item.locator or os.path.isdir(source):
-        return source
-    parent = os.path.dirname(source)
-    if os.path.basename(parent) in ("cur", "new") and is_maildir(os.path.dirname(parent)):
-        return os.path.dirname(parent)
-    if source.endswith(".emlx"):
-        probe = parent
-        while probe and os.path.dirname(probe) != probe:
-            if probe.endswith(".mbox"):
-                return probe
-            probe = os.path.dirname(probe)
-        return parent
-    if isinstance(item, SourceProblem):
-        return source  # the file that could not be read is its own container
-    return parent or source
+    if item.container:
+        return item.container
+    if not item.locator and os.path.isdir(item.source):
+        return item.source
+    return container_for(item, maildir_of(item.source))

@@ -9,6 +9,7 @@ content is mail.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -25,9 +26,49 @@ Item = RawMail | SourceProblem | SkippedItem  # SkippedItem: hidden Outlook data
 
 
 def read_file(
+    path: str, *, claimed: bool, cancel: threading.Event | None = None,
+    maildir: str | None = None,
+) -> Iterator[Item]:
+    """Yield the messages in the file at ``path`` (or why there are none).
+
+    Each message and problem has its ``container`` set (:func:`container_for`);
+    ``maildir``: the Maildir folder the file lies in, when it is a Maildir message.
+    """
+    for item in _read_file(path, claimed=claimed, cancel=cancel):
+        if isinstance(item, SkippedItem) or item.container:
+            yield item
+        else:
+            yield dataclasses.replace(item, container=container_for(item, maildir))
+
+
+def container_for(item: RawMail | SourceProblem, maildir: str | None = None) -> str:
+    """The mailbox ``item`` belongs to, from what its reader knows (no file system look).
+
+    The source itself for an mbox or .pst (a message there has a locator) and for a file
+    that could not be read; ``maildir`` for a Maildir file; the ``.mbox`` folder for an
+    Apple Mail ``.emlx``; the folder holding it for an ``.eml``/``.msg``.
+    """
+    source = item.source
+    if item.locator:
+        return source
+    if maildir:
+        return maildir
+    parent = os.path.dirname(source)
+    if source.endswith(".emlx"):
+        probe = parent
+        while probe and os.path.dirname(probe) != probe:
+            if probe.endswith(".mbox"):
+                return probe
+            probe = os.path.dirname(probe)
+        return parent
+    if isinstance(item, SourceProblem):
+        return source
+    return parent or source
+
+
+def _read_file(
     path: str, *, claimed: bool, cancel: threading.Event | None = None
 ) -> Iterator[Item]:
-    """Yield the messages in the file at ``path`` (or why there are none)."""
     try:
         head = read_head(path)
     except OSError as e:

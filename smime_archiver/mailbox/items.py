@@ -98,7 +98,7 @@ class Converted:
 def convert(msg: MapiMessage) -> Converted:
     """The message for an item that is not hidden (:func:`item_kind` says which are)."""
     kind = item_kind(msg.message_class)
-    data = mapi.build_mime(msg)
+    data = build_mime(msg)
     note = " ".join(n for n in (kind_note(kind), *msg.notes) if n)
     return Converted(data, "" if kind == MAIL else kind, note)
 
@@ -111,6 +111,13 @@ def unread_attachments_note(msg: MapiMessage) -> str:
     return _("This Outlook item is of a type ({type}) the .pst reader only partly knows: "
              "its text and details were read, its attachments could not be.").format(
                  type=msg.message_class)
+
+
+def build_mime(msg: MapiMessage) -> bytes:
+    """The RFC 5322 message for ``msg``: a card for the :data:`CARD_KINDS`, else mail."""
+    if item_kind(msg.message_class) in CARD_KINDS:
+        return build_item(msg)
+    return mapi.build_note(msg, build=build_mime)
 
 
 def build_item(msg: MapiMessage) -> bytes:
@@ -190,7 +197,7 @@ def card_entity(msg: MapiMessage, card: Card | None, files: list[tuple[str, str,
         maintype, _slash, subtype = ctype.partition("/")
         root.add_attachment(data, maintype=maintype, subtype=subtype, filename=name,
                             params={"charset": "utf-8"})
-    mapi.attach_all(root, msg)
+    mapi.attach_all(root, msg, build=build_mime)
     mapi.stable_boundaries(root)
     return root.as_bytes(policy=email.policy.SMTP)
 

@@ -29,15 +29,18 @@ import email.utils
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.header import Header
 from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any
 
+from smime_archiver.crypto.cms.sniff import content_type_name, is_cms_der
 from smime_archiver.mailbox import rtf
 from smime_archiver.mailbox.namedprops import NamedKey
-from smime_archiver.mailbox.sniff import is_cms_der, looks_like_header
+from smime_archiver.mailbox.sniff import looks_like_header
+from smime_archiver.mime.charsets import codepage_name
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +81,12 @@ PR_SENT_REPRESENTING_SMTP = 0x5D02
 ATTACH_EMBEDDED_MSG = 5
 
 _DROP_HEADERS = re.compile(rb"(?i)content-[a-z-]*|mime-version")
-_CMS_TYPES = {
-    b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x03": "enveloped-data",
-    b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02": "signed-data",
-    b"\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x01\x17": "authEnveloped-data",
-    b"\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x01\x09": "compressed-data",
+# smime-type (RFC 8551) of the CMS content types (asn1crypto's names) an S/MIME note holds
+_SMIME_TYPES = {
+    "enveloped_data": "enveloped-data",
+    "signed_data": "signed-data",
+    "authenticated_enveloped_data": "authEnveloped-data",
+    "compressed_data": "compressed-data",
 }
 
 
@@ -146,43 +150,24 @@ class MapiMessage:
         return self.text(PR_MESSAGE_CLASS) or "IPM.Note"
 
 
-# Windows code pages whose Python codec is not named cpNNNN (65000 is UTF-7)
-_CODEPAGES = {65001: "utf-8", 65000: "utf-7", 20127: "ascii", 1200: "utf-16-le",
-              1201: "utf-16-be", 20866: "koi8-r", 21866: "koi8-u", 50220: "iso-2022-jp",
-              50221: "iso-2022-jp", 50222: "iso-2022-jp", 51932: "euc-jp", 20932: "euc-jp",
-              51949: "euc-kr", 54936: "gb18030", 52936: "hz", 10000: "mac-roman"}
-
-
-def codepage_name(cp: int) -> str:
-    """Python codec name for a Windows code page number (utf-8 for 65001)."""
-    import codecs
-
-    name = _CODEPAGES.get(cp) or (f"iso-8859-{cp - 28590}" if 28591 <= cp <= 28605
-                                  else f"cp{cp}")
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return "cp1252"
-    return name
-
-
 class NotAMessage(Exception):
     """The properties describe no mail we can rebuild (e.g. an S/MIME note without its blob)."""
 
 
-def build_mime(msg: MapiMessage) -> bytes:
-    """The RFC 5322 message for ``msg`` (rules in the module docstring)."""
-    from smime_archiver.mailbox import items  # items builds on this module
+# How the message embedded in an attachment is built: :func:`.items.build_mime`, which
+# knows calendar items and contacts as well as mail (and builds on this module).
+Build = Callable[[MapiMessage], bytes]
 
-    if items.item_kind(msg.message_class) in items.CARD_KINDS:
-        return items.build_item(msg)
+
+def build_note(msg: MapiMessage, *, build: Build) -> bytes:
+    """The RFC 5322 message for the mail ``msg`` (rules in the module docstring)."""
     headers = header_block(msg)
     if msg.message_class.lower().startswith("ipm.note.smime"):
         entity = smime_entity(msg)
         if entity is not None:
             return headers + entity
         log.info("S/MIME note without a usable smime.p7m attachment; rebuilding its body")
-    return headers + body_entity(msg)
+    return headers + body_entity(msg, build=build)
 
 
 def smime_entity(msg: MapiMessage) -> bytes | None:
@@ -219,11 +204,7 @@ def smime_entity(msg: MapiMessage) -> bytes | None:
 
 def smime_type_of(der: bytes) -> str:
     """``smime-type`` for a CMS ContentInfo (``enveloped-data`` when unsure)."""
-    head = der[:32]
-    for prefix, name in _CMS_TYPES.items():
-        if prefix in head:
-            return name
-    return "enveloped-data"
+    return _SMIME_TYPES.get(content_type_name(der) or "", "enveloped-data")
 
 
 def header_block(msg: MapiMessage) -> bytes:
@@ -317,10 +298,10 @@ def encode_header(text: str) -> str:
     return Header(text, "utf-8").encode()
 
 
-def body_entity(msg: MapiMessage) -> bytes:
+def body_entity(msg: MapiMessage, *, build: Build) -> bytes:
     """The MIME entity (its Content-* headers and body) for an ordinary message."""
     root = body_message(msg)
-    attach_all(root, msg)
+    attach_all(root, msg, build=build)
     stable_boundaries(root)
     return root.as_bytes(policy=email.policy.SMTP)
 
@@ -348,10 +329,11 @@ def has_body(msg: MapiMessage) -> bool:
                 or isinstance(msg.props.get(PR_RTF_COMPRESSED), bytes))
 
 
-def attach_all(root: EmailMessage, msg: MapiMessage) -> None:
-    """Every attachment of ``msg`` into ``root`` (by value; embedded messages as mail)."""
+def attach_all(root: EmailMessage, msg: MapiMessage, *, build: Build) -> None:
+    """Every attachment of ``msg`` into ``root`` (by value; embedded messages as mail,
+    made by ``build``)."""
     for position, att in enumerate(msg.attachments, start=1):
-        _attach(root, att, position)
+        _attach(root, att, position, build)
 
 
 def body_message(msg: MapiMessage) -> EmailMessage:
@@ -391,12 +373,12 @@ def _html(msg: MapiMessage) -> str:
     return value.rstrip("\x00") if isinstance(value, str) else ""
 
 
-def _attach(root: EmailMessage, att: MapiAttachment, position: int) -> None:
+def _attach(root: EmailMessage, att: MapiAttachment, position: int, build: Build) -> None:
     # a header parameter cannot hold line breaks or other control characters
     name = " ".join("".join(c if c.isprintable() else " " for c in att.filename(position))
                     .split()) or f"attachment-{position + 1}"
     if att.embedded is not None:
-        inner = BytesParser(policy=email.policy.SMTP).parsebytes(build_mime(att.embedded))
+        inner = BytesParser(policy=email.policy.SMTP).parsebytes(build(att.embedded))
         root.add_attachment(inner)
         return
     if att.data is None:

@@ -136,6 +136,33 @@ def iter_mbox(
         yield from _MboxParser(path, f, quoting, cancel).messages()
 
 
+_LOCATOR = re.compile(r"#(\d+)@(\d+)")
+
+
+def is_mbox_locator(locator: str) -> bool:
+    """Whether ``locator`` names a message of an mbox (``"#<index>@<byte offset>"``)."""
+    return _LOCATOR.fullmatch(locator) is not None
+
+
+def read_mbox_message(path: str, locator: str) -> RawMail | SourceProblem | None:
+    """The message of the mbox at ``path`` that ``locator`` names, read from its offset.
+
+    ``None`` when no envelope line starts there (the file changed since it was read).
+    """
+    m = _LOCATOR.fullmatch(locator)
+    if m is None:
+        return None
+    index, start = int(m.group(1)), int(m.group(2))
+    quoting = detect_quoting(path)
+    with open(path, "rb", buffering=_BUFFER) as f:
+        f.seek(start)
+        line = f.readline()
+        if not (is_envelope(line) or (index == 0 and line.startswith(b"From "))):
+            return None
+        item, _next = _MboxParser(path, f, quoting, None)._one_message(index, start)
+    return item
+
+
 class _MboxParser:
     def __init__(self, path: str, f, quoting: Quoting, cancel: threading.Event | None):
         self.path = path

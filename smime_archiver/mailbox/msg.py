@@ -23,6 +23,7 @@ from smime_archiver.i18n import _
 from smime_archiver.mailbox import mapi, namedprops
 from smime_archiver.mailbox.mapi import MapiAttachment, MapiMessage
 from smime_archiver.mailbox.namedprops import NamedKey
+from smime_archiver.mime.charsets import codepage_name
 from smime_archiver.model import RawMail, SkippedItem, SourceProblem
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ def read_props(ole: olefile.OleFileIO, base: list[str], children: list[str],
             if fixed is not None:
                 props[pid] = fixed
     codepage = props.get(mapi.PR_MESSAGE_CODEPAGE) or props.get(mapi.PR_INTERNET_CPID)
-    encoding = mapi.codepage_name(codepage) if isinstance(codepage, int) else "cp1252"
+    encoding = codepage_name(codepage) if isinstance(codepage, int) else "cp1252"
     for name in children:
         if not name.startswith(SUBSTG) or len(name) != len(SUBSTG) + 8:
             continue

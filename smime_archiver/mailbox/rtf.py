@@ -12,6 +12,8 @@ import re
 import struct
 from dataclasses import dataclass
 
+from smime_archiver.mime.charsets import codepage_name
+
 _PREBUF = (
     b"{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil \\froman \\fswiss "
     b"\\fmodern \\fscript \\fdecor MS Sans SerifSymbolArialTimes New RomanCourier"
@@ -113,112 +115,131 @@ class _Group:
     uc: int = 1  # characters to skip after \uN
 
 
+# Control words that stand for one character (\par and \line, line breaks, are below).
+_WORD_TEXT = {
+    "tab": "\t",
+    "emdash": "\u2014",
+    "endash": "\u2013",
+    "lquote": "\u2018",
+    "rquote": "\u2019",
+    "ldblquote": "\u201c",
+    "rdblquote": "\u201d",
+}
+
+
 def _convert(raw: bytes, *, html: bool) -> str:
     """Text of an RTF document; with ``html`` the encapsulated HTML (MS-OXRTFEX 2.1.3)."""
     codepage = "cp1252"
     m = re.search(rb"\\ansicpg(\d+)", raw[:2048])
     if m:
-        from smime_archiver.mailbox.mapi import codepage_name
-
         codepage = codepage_name(int(m.group(1)))
-    out: list[str] = []
-    stack = [_Group()]
-    pending_bytes = bytearray()
-    skip_chars = 0
-    star = False
-    first_in_group = False
-
-    def emit_text(text: str) -> None:
-        g = stack[-1]
-        if not g.skip and not g.suppress:
-            out.append(text)
-
-    def flush() -> None:
-        if pending_bytes:
-            emit_text(pending_bytes.decode(codepage, errors="replace"))
-            pending_bytes.clear()
-
+    converter = _Converter(codepage, html=html)
     for tok in _TOKEN.finditer(raw):
-        word, arg, hexbyte, symbol, brace, newline, text = tok.groups()
-        if skip_chars and (text or hexbyte):
-            if text:
-                if len(text) > skip_chars:
-                    text = text[skip_chars:]
-                    skip_chars = 0
-                else:
-                    skip_chars -= len(text)
-                    continue
-            else:
-                skip_chars -= 1
-                continue
+        converter.feed(*tok.groups())
+    converter.flush()
+    out = "".join(converter.out)
+    return out.replace("\r\n", "\n") if not html else out
+
+
+class _Converter:
+    """The state of one :func:`_convert` run, fed one token at a time."""
+
+    def __init__(self, codepage: str, *, html: bool) -> None:
+        self.codepage = codepage
+        self.html = html
+        self.out: list[str] = []
+        self.stack = [_Group()]
+        self.pending_bytes = bytearray()  # \\'hh bytes, decoded together (multi-byte code pages)
+        self.skip_chars = 0  # characters still to skip after \\uN
+        self.star = False  # \\* seen: the next control word names an optional destination
+        self.first_in_group = False
+
+    def emit(self, text: str) -> None:
+        g = self.stack[-1]
+        if not g.skip and not g.suppress:
+            self.out.append(text)
+
+    def flush(self) -> None:
+        if self.pending_bytes:
+            self.emit(self.pending_bytes.decode(self.codepage, errors="replace"))
+            self.pending_bytes.clear()
+
+    def feed(
+        self, word: bytes | None, arg: bytes | None, hexbyte: bytes | None,
+        symbol: bytes | None, brace: bytes | None, newline: bytes | None, text: bytes | None,
+    ) -> None:
+        """One token of :data:`_TOKEN` (its groups, all but one ``None``)."""
+        if self.skip_chars and (text or hexbyte):
+            if not text:
+                self.skip_chars -= 1
+                return
+            if len(text) <= self.skip_chars:
+                self.skip_chars -= len(text)
+                return
+            text = text[self.skip_chars:]
+            self.skip_chars = 0
         if hexbyte is None:
-            flush()
+            self.flush()
+        if brace is not None:
+            self._brace(brace)
+        elif word is not None:
+            self._word(word.decode("ascii"), arg)
+        elif symbol is not None:
+            self._symbol(symbol)
+        else:
+            self.first_in_group = False
+            g = self.stack[-1]
+            if hexbyte is not None:
+                if not g.skip and not g.suppress:
+                    self.pending_bytes.append(int(hexbyte, 16))
+            elif newline is None and text:
+                self.emit(text.decode(self.codepage, errors="replace"))
+
+    def _brace(self, brace: bytes) -> None:
         if brace == b"{":
-            parent = stack[-1]
-            stack.append(_Group(parent.skip, parent.htmltag, parent.suppress, parent.uc))
-            star = False
-            first_in_group = True
-            continue
-        if brace == b"}":
-            if len(stack) > 1:
-                stack.pop()
-            first_in_group = False
-            continue
-        g = stack[-1]
-        if word is not None:
-            name = word.decode("ascii")
-            if first_in_group and star:
-                if html and name.startswith("htmltag"):
-                    g.htmltag = True
-                    g.skip = False
-                    g.suppress = False
-                else:
-                    g.skip = True
-            elif first_in_group and name in _SKIP_DESTINATIONS:
+            parent = self.stack[-1]
+            self.stack.append(_Group(parent.skip, parent.htmltag, parent.suppress, parent.uc))
+            self.star = False
+            self.first_in_group = True
+            return
+        if len(self.stack) > 1:
+            self.stack.pop()
+        self.first_in_group = False
+
+    def _word(self, name: str, arg: bytes | None) -> None:
+        g = self.stack[-1]
+        if self.first_in_group and self.star:
+            if self.html and name.startswith("htmltag"):
+                g.htmltag = True
+                g.skip = False
+                g.suppress = False
+            else:
                 g.skip = True
-            first_in_group = False
-            star = False
-            if name == "htmlrtf":
-                g.suppress = arg != b"0"
-            elif name in ("par", "line") and not g.htmltag:
-                emit_text("\r\n" if html else "\n")
-            elif name in ("par", "line"):
-                emit_text("\r\n")
-            elif name == "tab":
-                emit_text("\t")
-            elif name == "uc" and arg is not None:
-                g.uc = int(arg)
-            elif name == "u" and arg is not None:
-                value = int(arg)
-                emit_text(chr(value + 65536 if value < 0 else value))
-                skip_chars = g.uc
-            elif name in ("emdash", "endash"):
-                emit_text("—" if name == "emdash" else "–")
-            elif name in ("lquote", "rquote"):
-                emit_text("‘" if name == "lquote" else "’")
-            elif name in ("ldblquote", "rdblquote"):
-                emit_text("“" if name == "ldblquote" else "”")
-            continue
-        if symbol is not None:
-            if symbol == b"*":
-                star = True
-                continue
-            first_in_group = False
-            if symbol in (b"\\", b"{", b"}"):
-                emit_text(symbol.decode())
-            elif symbol == b"~":
-                emit_text("\u00a0")
-            elif symbol in (b"\n", b"\r"):
-                emit_text("\r\n" if html else "\n")
-            continue
-        first_in_group = False
-        if hexbyte is not None:
-            if not g.skip and not g.suppress:
-                pending_bytes.append(int(hexbyte, 16))
-            continue
-        if newline is not None:
-            continue
-        if text:
-            emit_text(text.decode(codepage, errors="replace"))
-    flush()
-    return "".join(out).replace("\r\n", "\n") if not html else "".join(out)
+        elif self.first_in_group and name in _SKIP_DESTINATIONS:
+            g.skip = True
+        self.first_in_group = False
+        self.star = False
+        if name == "htmlrtf":
+            g.suppress = arg != b"0"
+        elif name in ("par", "line"):
+            self.emit("\r\n" if self.html or g.htmltag else "\n")
+        elif name in _WORD_TEXT:
+            self.emit(_WORD_TEXT[name])
+        elif name == "uc" and arg is not None:
+            g.uc = int(arg)
+        elif name == "u" and arg is not None:
+            value = int(arg)
+            self.emit(chr(value + 65536 if value < 0 else value))
+            self.skip_chars = g.uc
+
+    def _symbol(self, symbol: bytes) -> None:
+        if symbol == b"*":
+            self.star = True
+            return
+        self.first_in_group = False
+        if symbol in (b"\\", b"{", b"}"):
+            self.emit(symbol.decode())
+        elif symbol == b"~":
+            self.emit("\u00a0")
+        elif symbol in (b"\n", b"\r"):
+            self.emit("\r\n" if self.html else "\n")

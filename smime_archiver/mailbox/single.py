@@ -12,8 +12,9 @@ import binascii
 import re
 
 from smime_archiver.crypto.cms.armour import decode_armour, find_armour
+from smime_archiver.crypto.cms.sniff import is_cms_der
 from smime_archiver.i18n import _
-from smime_archiver.mailbox.sniff import Kind, is_cms_der
+from smime_archiver.mailbox.sniff import Kind
 from smime_archiver.model import RawMail, SourceProblem
 
 MAX_FILE_BYTES = 512 * 1024 * 1024

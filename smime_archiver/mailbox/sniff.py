@@ -9,13 +9,12 @@ left alone (``prefs.js`` in a Thunderbird profile).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import re
 from enum import Enum
 
 from smime_archiver.crypto.cms.armour import find_armour
+from smime_archiver.crypto.cms.sniff import is_cms_der, looks_like_base64_cms
 
 HEAD_SIZE = 64 * 1024
 
@@ -68,11 +67,6 @@ _KNOWN_HEADERS = frozenset(
 _HEADER_LINE = re.compile(rb"([!-9;-~]+)[ \t]*:")  # RFC 5322 field name (printable, no colon)
 _EMLX_COUNT = re.compile(rb"[ \t]*(\d{1,12})[ \t]*\r?\n")
 
-# DER encodings of the content types a CMS ContentInfo can start with:
-# 1.2.840.113549.1.7.{1..6} and id-ct-compressedData / id-ct-authEnvelopedData.
-_PKCS7_OID_PREFIX = b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07"
-_SMIME_CT_PREFIX = b"\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x01"
-_BASE64_CHARS = re.compile(rb"[A-Za-z0-9+/=\r\n\t ]+")
 
 
 def sniff(head: bytes) -> Kind:
@@ -137,34 +131,6 @@ def looks_like_header(data: bytes) -> bool:
         if m.group(1).lower() in _KNOWN_HEADERS:
             known += 1
     return known > 0 and bad * 5 <= len(lines)
-
-
-def is_cms_der(head: bytes) -> bool:
-    """Whether ``head`` starts a DER/BER ContentInfo of a PKCS#7/CMS content type."""
-    if len(head) < 2 or head[0] != 0x30:
-        return False
-    first = head[1]
-    if first == 0x80 or first < 0x80:
-        pos = 2
-    elif 0x81 <= first <= 0x84:
-        pos = 2 + (first - 0x80)
-    else:
-        return False
-    return head.startswith(_PKCS7_OID_PREFIX, pos) or head.startswith(_SMIME_CT_PREFIX, pos)
-
-
-def looks_like_base64_cms(text: bytes) -> bool:
-    """Whether ``text`` is base64 (nothing else) whose decoded start is a CMS ContentInfo."""
-    sample = text[:4096]
-    if len(sample) < 16 or not _BASE64_CHARS.fullmatch(sample):
-        return False
-    compact = re.sub(rb"\s+", b"", sample)
-    compact = compact[: len(compact) // 4 * 4]
-    try:
-        decoded = base64.b64decode(compact[:64], validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return is_cms_der(decoded)
 
 
 def looks_like_text(head: bytes) -> bool:

@@ -91,8 +91,18 @@ def _js_string(body: str) -> str:
 
 
 def is_maildir(folder: str) -> bool:
+    """Whether ``folder`` is a Maildir: it holds ``cur/`` and ``new/``."""
     return os.path.isdir(os.path.join(folder, "cur")) and os.path.isdir(
         os.path.join(folder, "new"))
+
+
+def maildir_of(path: str) -> str | None:
+    """The Maildir a message file named on its own lies in (``.../Inbox`` for
+    ``.../Inbox/cur/123:2,S``), or ``None``."""
+    parent = os.path.dirname(path)
+    if os.path.basename(parent) in ("cur", "new") and is_maildir(os.path.dirname(parent)):
+        return os.path.dirname(parent)
+    return None
 
 
 def _cancelled(cancel: threading.Event | None) -> bool:
@@ -110,13 +120,14 @@ def _walk(folder: str, cancel: threading.Event | None) -> Iterator[Item]:
     except OSError as e:
         yield SourceProblem(folder, _("The folder {folder} could not be read ({error}); the "
                                       "mail in it, if any, was not archived.").format(
-                                          folder=folder, error=e.strerror or e))
+                                          folder=folder, error=e.strerror or e),
+                            container=folder)
         return
     names = {e.name for e in entries}
     maildir = "cur" in names and "new" in names and is_maildir(folder)
     if maildir:
         for sub in ("cur", "new"):
-            yield from _maildir_messages(os.path.join(folder, sub), cancel)
+            yield from _maildir_messages(folder, sub, cancel)
     apple_data = "Messages" in names  # Apple Mail: Attachments/ beside Messages/ is no mail
     for entry in entries:
         if _cancelled(cancel):
@@ -154,15 +165,19 @@ def _walk_file(path: str, entry: os.DirEntry[str], siblings: set[str],
     yield from read_file(path, claimed=claimed, cancel=cancel)
 
 
-def _maildir_messages(folder: str, cancel: threading.Event | None) -> Iterator[Item]:
+def _maildir_messages(maildir: str, sub: str, cancel: threading.Event | None
+                      ) -> Iterator[Item]:
+    folder = os.path.join(maildir, sub)
     try:  # names only: a Maildir folder may hold 100 000 files, sorted in memory
         with os.scandir(folder) as it:
             names = sorted(e.name for e in it if not e.name.startswith(".") and e.is_file())
     except OSError as e:
         yield SourceProblem(folder, _("The Maildir folder {folder} could not be read ({error})."
-                                      ).format(folder=folder, error=e.strerror or e))
+                                      ).format(folder=folder, error=e.strerror or e),
+                            container=folder)
         return
     for name in names:
         if _cancelled(cancel):
             return
-        yield from read_file(os.path.join(folder, name), claimed=True, cancel=cancel)
+        yield from read_file(os.path.join(folder, name), claimed=True, cancel=cancel,
+                             maildir=maildir)

@@ -151,3 +151,21 @@ def _legacy(data: bytes) -> str:
 
 def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# Windows code pages whose Python codec is not named cpNNNN (65000 is UTF-7)
+_CODEPAGES = {65001: "utf-8", 65000: "utf-7", 20127: "ascii", 1200: "utf-16-le",
+              1201: "utf-16-be", 20866: "koi8-r", 21866: "koi8-u", 50220: "iso-2022-jp",
+              50221: "iso-2022-jp", 50222: "iso-2022-jp", 51932: "euc-jp", 20932: "euc-jp",
+              51949: "euc-kr", 54936: "gb18030", 52936: "hz", 10000: "mac-roman"}
+
+
+def codepage_name(cp: int) -> str:
+    """Python codec name for a Windows code page number (utf-8 for 65001)."""
+    name = _CODEPAGES.get(cp) or (f"iso-8859-{cp - 28590}" if 28591 <= cp <= 28605
+                                  else f"cp{cp}")
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return "cp1252"
+    return name

@@ -33,12 +33,12 @@ LF = b"\n"
 # RFC 5322 field name (printable ASCII except colon); obsolete syntax allows WSP before ':'.
 _FIELD_RE = re.compile(rb"([!-9;-~]+)[ \t]*:")
 # every byte that is not in the base64 alphabet: dropped before decoding (line breaks, spaces)
-_NOT_BASE64 = bytes(sorted(set(range(256)) - set(
+NOT_BASE64 = bytes(sorted(set(range(256)) - set(
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")))
 _FOLD_RE = re.compile(rb"\r?\n(?=[ \t])")
 # Entities nested deeper than this are not descended into (a hostile message could
 # otherwise exhaust the recursion limit); no real mail comes close.  Such an entity is
-# reported by structure_defects, and the rest of the message is opened as usual.
+# reported by structure.read_structure, and the rest of the message is opened as usual.
 MAX_NESTING = 40
 # Entities walked in one message, at most: a few bytes make a part, and each part costs
 # every reader time (Python's email parser about 0.25 ms); real mail has a few dozen.
@@ -301,7 +301,8 @@ def walk(data: bytes) -> Iterator[PartRef]:
     yield from _walk(data, "", 0, 0, False, [0])
 
 
-def _child(path: str, n: int) -> str:
+def child_path(path: str, n: int) -> str:
+    """The MIME path of the ``n``-th part of the part at ``path`` (``"2.1"``)."""
     return f"{path}.{n}" if path else str(n)
 
 
@@ -324,10 +325,10 @@ def _walk(data: bytes, path: str, base: int, depth: int, encapsulated: bool,
         for n, (s, e) in enumerate(mp.parts, 1):
             if seen[0] >= MAX_PARTS:
                 rest = entity.body[s:mp.parts[-1][1]]
-                yield PartRef(_child(path, n), body_base + s, body_base + mp.parts[-1][1],
+                yield PartRef(child_path(path, n), body_base + s, body_base + mp.parts[-1][1],
                               parse_entity(rest), False, too_many=True)
                 return
-            yield from _walk(entity.body[s:e], _child(path, n), body_base + s, depth + 1,
+            yield from _walk(entity.body[s:e], child_path(path, n), body_base + s, depth + 1,
                              False, seen)
     elif ctype == "message/rfc822" and entity.transfer_encoding in ("7bit", "8bit", "binary"):
         inner_path = path or "1"
@@ -362,7 +363,7 @@ def decode_body(entity: Entity) -> bytes:
     if cte in ("7bit", "8bit", "binary"):
         return body
     if cte == "base64":
-        compact = body.translate(None, _NOT_BASE64)
+        compact = body.translate(None, NOT_BASE64)
         try:
             return base64.b64decode(compact, validate=True)
         except (binascii.Error, ValueError) as e:
@@ -434,112 +435,3 @@ def _needs_conversion(data: bytes, eol: bytes) -> bool:
     if eol == CRLF:
         return data.count(LF) != crlf
     return crlf > 0
-
-
-@dataclass(frozen=True)
-class Structure:
-    """What :func:`read_structure` found: ``defects`` make the message damaged, ``notes``
-    are for the reader only; both ``(path, sentence)``."""
-
-    defects: list[tuple[str, str]]
-    notes: list[tuple[str, str]]
-
-
-def structure_defects(data: bytes) -> list[tuple[str, str]]:
-    """``(path, sentence)`` for each multipart that cannot be read completely."""
-    return read_structure(data).defects
-
-
-def read_structure(data: bytes) -> Structure:
-    """The multiparts that cannot be read completely, and those whose end is missing.
-
-    A multipart without a boundary parameter or without any boundary line, parts past a
-    walk limit (:func:`limit_text`), and a multipart whose close delimiter is missing and
-    whose last part shows it was cut off (its header block not ended, its base64 stopping
-    inside a group of four) are defects, reported once: parts inside a reported one are
-    not reported again.  A close delimiter missing
-    alone is no damage (a message that ends right after a boundary line, as Thunderbird's
-    EFAIL sample does, has lost nothing visible): it becomes a note, the innermost one
-    only when such multiparts end together.
-    """
-    found: list[tuple[str, str]] = []
-    open_ends: dict[str, tuple[str, str, bool]] = {}  # path -> (type, last part, empty)
-    for ref in walk(data):
-        if any(_within(ref.path, path) for path, _text in found):
-            continue
-        entity = ref.entity
-        ctype = entity.content_type
-        if ref.limited:
-            found.append((ref.path, limit_text(ref)))
-            continue
-        if not ctype.startswith("multipart/"):
-            continue
-        boundary = entity.param("boundary")
-        if not boundary:
-            found.append((ref.path, _(
-                "The {type} part has no boundary parameter, so its parts cannot be told apart."
-            ).format(type=ctype)))
-            continue
-        mp = split_multipart(entity.body, boundary)
-        if mp.closed:
-            continue
-        if not mp.parts:
-            found.append((ref.path, _(
-                "The {type} part is truncated: its closing MIME boundary is missing."
-            ).format(type=ctype)))
-            continue
-        start, end = mp.parts[-1]
-        last = entity.body[start:end]
-        last_path = _child(ref.path, len(mp.parts))
-        if _cut_off(last):
-            found.append((ref.path, _(
-                "The {type} part is truncated: its closing MIME boundary is missing and its "
-                "last part ({part}) is cut off.").format(
-                    type=ctype, part=_("part {path}").format(path=last_path))))
-            continue
-        open_ends[ref.path] = (ctype, last_path, not last.strip())
-    notes = []
-    for path, (ctype, last_path, empty) in open_ends.items():
-        if last_path in open_ends or any(_within(p, last_path) for p, _text in found):
-            continue  # the multipart (or the damage) it ends with says so
-        where = _("part {path}").format(path=path) if path else _("the message")
-        if empty:
-            notes.append((path, _(
-                "The closing MIME boundary of the {type} part ({where}) is missing; the "
-                "message ends right after a boundary line, so the parts before that line "
-                "are complete.").format(type=ctype, where=where)))
-        else:
-            notes.append((path, _(
-                "The closing MIME boundary of the {type} part ({where}) is missing: the "
-                "message may have been cut short, so its last part ({part}) may be "
-                "incomplete.").format(type=ctype, where=where,
-                                      part=_("part {path}").format(path=last_path))))
-    return Structure(found, notes)
-
-
-def _cut_off(part: bytes) -> bool:
-    """Whether the last part of a multipart without its close delimiter shows that the
-    message was cut inside it."""
-    if not part.strip():
-        return False
-    entity = parse_entity(part)
-    if entity.has_header_block and entity.headers and not entity.separator:
-        return not entity.body.strip()  # the message ends inside the part's header block
-    if entity.content_type.startswith("multipart/"):
-        return False  # its own end is read on its own
-    cte = entity.transfer_encoding
-    body = entity.body
-    if cte == "base64":
-        compact = body.translate(None, _NOT_BASE64)
-        if len(compact) % 4:
-            return True
-        try:
-            base64.b64decode(compact, validate=True)
-        except (binascii.Error, ValueError):
-            return True
-        return False
-    return False  # text can end anywhere: nothing shows a cut
-
-
-def _within(path: str, root: str) -> bool:
-    return root == "" or path == root or path.startswith(root + ".")

@@ -5,34 +5,25 @@ numbered and bulleted lists, tables (layout tables unwrapped, data tables kept, 
 ones up to a depth), blockquotes, pre, basic colours and alignment, ``cid:`` and
 ``data:`` images.  Remote resources are never fetched: a placeholder says what was not
 loaded.  Anything too big or too deep degrades to simpler flowables.
+
+The walk and the tables are here; the paragraph builder and its state are in
+:mod:`.htmlbuild`, pictures in :mod:`.htmlimages`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from urllib.parse import unquote, urlsplit
-from xml.sax.saxutils import escape
+from dataclasses import replace
+from urllib.parse import unquote
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, HRFlowable, Paragraph, Spacer
+from reportlab.platypus import Flowable, HRFlowable, Spacer
 
 from smime_archiver.i18n import _
 from smime_archiver.model import Attachment
-from smime_archiver.render.fonts import (
-    MONO,
-    MONO_BOLD,
-    SANS,
-    SANS_BOLD,
-    SANS_BOLD_ITALIC,
-    SANS_ITALIC,
-    markup,
-)
+from smime_archiver.render.htmlbuild import Block, Builder, Context, Indented, Inline
+from smime_archiver.render.htmlimages import add_image
 from smime_archiver.render.htmlstyle import (
     HEADING_SIZES,
     alignment_of,
@@ -43,200 +34,17 @@ from smime_archiver.render.htmlstyle import (
     width_of,
 )
 from smime_archiver.render.htmltree import Node, parse_html
-from smime_archiver.render.images import ImageProblem, image_flowable, placeholder
-from smime_archiver.render.rtl import BidiParagraph, base_is_rtl, has_rtl
-from smime_archiver.render.styles import FRAME_HEIGHT, GREY, LINK, styles, table_style
+from smime_archiver.render.styles import GREY, table_style
 from smime_archiver.render.tables import Table
-from smime_archiver.render.text import quote_class, quote_style
 
 MAX_TABLE_DEPTH = 3
 MAX_TABLE_CELLS = 3000
 MAX_COLUMNS = 24
 MAX_CELL_CHARS = 5000
-_RUN_PIECE = 1000  # long text nodes are added in pieces of about this many characters ...
-_PARAGRAPH_PIECE = 3000  # ... so that paragraphs can be drawn in pieces of about this size
 _SKIP = frozenset({"col", "colgroup", "wbr"})
 _BLOCK_BREAK = frozenset({"p", "div", "center", "section", "article", "header", "footer",
                           "main", "nav", "aside", "address", "figure", "figcaption", "details",
                           "summary", "dl", "dt", "dd", "caption"})
-
-
-@dataclass(frozen=True)
-class Inline:
-    """The inline state while walking: what the next text run looks like."""
-
-    bold: bool = False
-    italic: bool = False
-    underline: bool = False
-    strike: bool = False
-    mono: bool = False
-    color: str | None = None
-    size: float | None = None
-    href: str | None = None
-    sup: bool = False
-    sub: bool = False
-
-
-@dataclass
-class Block:
-    """Where flowables go and how the paragraphs being built look."""
-
-    width: float
-    indent: float = 0.0
-    align: int = TA_LEFT
-    style: str = "body"
-    quote: int = 0
-    pre: bool = False
-    background: str | None = None
-    table_depth: int = 0
-
-
-@dataclass
-class Context:
-    attachments: Sequence[Attachment]
-    used_cids: set[str] = field(default_factory=set)
-    remote_images: int = 0
-    notes: list[str] = field(default_factory=list)
-    # what a display limit kept from the page (a picture too large, a table too big): the
-    # export adds these to the message's line in the report
-    limits: list[str] = field(default_factory=list)
-
-
-class _Builder:
-    def __init__(self, ctx: Context, block: Block) -> None:
-        self.ctx = ctx
-        self.out: list[Flowable] = []
-        self.buf: list[str] = []  # markup of the paragraph being built
-        self.plain: list[str] = []  # its text, for direction detection
-        self.block = block
-        self.bullet: str | None = None
-
-    # paragraphs -------------------------------------------------------------------------
-    def flush(self) -> None:
-        runs, plains = self.buf, self.plain
-        self.buf, self.plain = [], []
-        text = "".join(plains)
-        if not text.strip():
-            if self.bullet is None:
-                return
-            runs, plains = ["&nbsp;"], [" "]
-        style = self._style()
-        if has_rtl(text) and (base_is_rtl(text) or not self.block.pre):
-            self.out.append(BidiParagraph(text.strip("\n"), style))
-            self.bullet = None
-            return
-        # Very long paragraphs are cut into pieces between runs: ReportLab re-wraps the
-        # rest of a paragraph at every page break, which is quadratic in its length.
-        groups: list[list[str]] = [[]]
-        size = 0
-        for run, plain in zip(runs, plains, strict=True):
-            if size > _PARAGRAPH_PIECE and groups[-1]:
-                groups.append([])
-                size = 0
-            groups[-1].append(run)
-            size += len(plain)
-        cls = quote_class(min(self.block.quote, 8)) if self.block.quote else Paragraph
-        for i, group in enumerate(groups):
-            html = re.sub(r"^(<br/>)+|(<br/>)+$", "", "".join(group).strip())
-            piece_style = style
-            if len(groups) > 1:
-                piece_style = ParagraphStyle(
-                    f"{style.name}-piece", parent=style,
-                    spaceBefore=style.spaceBefore if i == 0 else 0,
-                    spaceAfter=style.spaceAfter if i == len(groups) - 1 else 0)
-            self.out.append(cls(html, piece_style, bulletText=self.bullet if i == 0 else None))
-        self.bullet = None
-
-    def _style(self) -> ParagraphStyle:
-        b = self.block
-        base = styles()["mono" if b.pre else "body"]
-        if b.style in HEADING_SIZES:
-            size = HEADING_SIZES[b.style]
-            base = ParagraphStyle(b.style, parent=base, fontName=SANS_BOLD, fontSize=size,
-                                  leading=size * 1.3, spaceBefore=size * 0.5, spaceAfter=4)
-        if b.quote:
-            base = quote_style("mono" if b.pre else "body", min(b.quote, 8))
-        indent = b.indent + (base.leftIndent if b.quote else 0)
-        extra = {}
-        if self.bullet is not None:
-            extra = {"bulletIndent": max(0.0, indent - 12), "bulletFontName": SANS}
-        return ParagraphStyle(f"{b.style}-{indent}-{b.align}", parent=base, leftIndent=indent,
-                              alignment=b.align, spaceAfter=2 if b.style == "li" else
-                              base.spaceAfter, backColor=None, **extra)
-
-    def add_text(self, text: str, state: Inline) -> None:
-        if not self.block.pre:
-            text = re.sub(r"[ \t\r\n\f]+", " ", text)
-            if not self.plain or self.plain[-1].endswith((" ", "\n")):
-                text = text.lstrip(" ")
-            if not text:
-                return
-        if len(text) > _RUN_PIECE and not self.block.pre:
-            # in pieces, one after the other (a loop: a text node of millions of characters
-            # would exhaust the recursion limit if each piece called this again for the rest)
-            while len(text) > _RUN_PIECE:
-                cut = text.rfind(" ", _RUN_PIECE // 2, _RUN_PIECE)
-                cut = cut + 1 if cut > 0 else _RUN_PIECE
-                self._add_run(text[:cut], state)
-                text = text[cut:]
-            if text:
-                self._add_run(text, state)
-            return
-        if self.block.pre:
-            # one run per line, so that long <pre> blocks can be drawn in pieces
-            for i, line in enumerate(text.split("\n")):
-                if i:
-                    self.line_break()
-                if line:
-                    self.plain.append(line)
-                    self.buf.append(_wrap(markup(line, _face(state, True), keep_spaces=True),
-                                          state))
-            return
-        self._add_run(text, state)
-
-    def _add_run(self, text: str, state: Inline) -> None:
-        self.plain.append(text)
-        self.buf.append(_wrap(markup(text, _face(state, False)), state))
-
-    def line_break(self) -> None:
-        self.buf.append("<br/>")
-        self.plain.append("\n")
-
-    def add_flowable(self, flowable: Flowable) -> None:
-        self.flush()
-        self.out.append(flowable)
-
-
-def _face(state: Inline, pre: bool) -> str:
-    if state.mono or pre:
-        return MONO_BOLD if state.bold else MONO
-    if state.bold and state.italic:
-        return SANS_BOLD_ITALIC
-    if state.bold:
-        return SANS_BOLD
-    if state.italic:
-        return SANS_ITALIC
-    return SANS
-
-
-def _wrap(piece: str, state: Inline) -> str:
-    """Wrap one run's markup in the tags of its state (each run closes its own tags)."""
-    face = _face(state, False)
-    attrs = [f'name="{face}"'] if face != SANS else []
-    if state.color:
-        attrs.append(f'color="{state.color}"')
-    if state.size:
-        attrs.append(f'size="{state.size:.1f}"')
-    if attrs:
-        piece = f"<font {' '.join(attrs)}>{piece}</font>"
-    for flag, tag in ((state.underline, "u"), (state.strike, "strike"), (state.sup, "super"),
-                      (state.sub, "sub")):
-        if flag:
-            piece = f"<{tag}>{piece}</{tag}>"
-    if state.href:
-        piece = (f'<a href="{escape(state.href, {chr(34): "&quot;"})}" color="{LINK.hexval()}">'
-                 f"{piece}</a>")
-    return piece
 
 
 def html_flowables(html: str, attachments: Sequence[Attachment], width: float,
@@ -247,13 +55,13 @@ def html_flowables(html: str, attachments: Sequence[Attachment], width: float,
     if truncated:
         ctx.notes.append(_("The HTML text is very large; only its beginning is shown. The whole "
                            "message is embedded in this PDF."))
-    builder = _Builder(ctx, Block(width=width, table_depth=MAX_TABLE_DEPTH if simple else 0))
+    builder = Builder(ctx, Block(width=width, table_depth=MAX_TABLE_DEPTH if simple else 0))
     _walk_children(root, builder, Inline())
     builder.flush()
     return builder.out, ctx
 
 
-def _walk_children(node: Node, b: _Builder, state: Inline) -> None:
+def _walk_children(node: Node, b: Builder, state: Inline) -> None:
     for child in node.children:
         if isinstance(child, str):
             b.add_text(child, state)
@@ -261,7 +69,7 @@ def _walk_children(node: Node, b: _Builder, state: Inline) -> None:
             _walk(child, b, state)
 
 
-def _walk(node: Node, b: _Builder, state: Inline) -> None:
+def _walk(node: Node, b: Builder, state: Inline) -> None:
     tag = node.tag
     style = css(node.attrs.get("style", ""))
     if tag in _SKIP or style.get("display") == "none":
@@ -270,7 +78,7 @@ def _walk(node: Node, b: _Builder, state: Inline) -> None:
         b.line_break()
         return
     if tag == "img":
-        _image(node, b)
+        add_image(node, b)
         return
     if tag == "hr":
         b.add_flowable(HRFlowable(width="100%", thickness=0.5, color=colors.HexColor("#dadce0"),
@@ -333,7 +141,7 @@ def _inline_state(node: Node, style: dict[str, str], state: Inline, block: Block
     return replace(state, **changes) if changes else state  # type: ignore[arg-type]
 
 
-def _link(node: Node, b: _Builder, state: Inline) -> None:
+def _link(node: Node, b: Builder, state: Inline) -> None:
     href = state.href or ""
     _walk_children(node, b, state)
     text = " ".join(node.text().split())
@@ -343,7 +151,7 @@ def _link(node: Node, b: _Builder, state: Inline) -> None:
         b.add_text(f" ({shown})", plain)
 
 
-def _block(node: Node, b: _Builder, state: Inline, style: dict[str, str]) -> None:
+def _block(node: Node, b: Builder, state: Inline, style: dict[str, str]) -> None:
     tag = node.tag
     b.flush()
     saved = b.block
@@ -369,7 +177,7 @@ def _block(node: Node, b: _Builder, state: Inline, style: dict[str, str]) -> Non
         b.out.append(Spacer(1, 2))
 
 
-def _list(node: Node, b: _Builder, state: Inline) -> None:
+def _list(node: Node, b: Builder, state: Inline) -> None:
     b.flush()
     saved = b.block
     b.block = replace(saved, indent=saved.indent + 18, style="li")
@@ -456,7 +264,7 @@ def _span(cell: Node, name: str) -> int:
         return 1
 
 
-def _table(node: Node, b: _Builder, state: Inline) -> None:
+def _table(node: Node, b: Builder, state: Inline) -> None:
     b.flush()
     rows = _rows(node)
     grid = [_cells(r) for r in rows]
@@ -533,24 +341,24 @@ def _table(node: Node, b: _Builder, state: Inline) -> None:
     table = Table(data, colWidths=col_widths, hAlign="LEFT", splitInRow=1,
                   repeatRows=1 if grid and all(c.tag == "th" for c in grid[0]) else 0)
     table.setStyle(table_style(commands))
-    b.out.append(_Indented(table, b.block.indent) if b.block.indent else table)
+    b.out.append(Indented(table, b.block.indent) if b.block.indent else table)
     b.out.append(Spacer(1, 4))
 
 
-def _cell_flowables(cell: Node, b: _Builder, state: Inline, width: float,
+def _cell_flowables(cell: Node, b: Builder, state: Inline, width: float,
                     bg: str | None) -> list[Flowable]:
     style = css(cell.attrs.get("style", ""))
     align = alignment_of(cell, style)
     block = Block(width=max(width, 20), align=align if align is not None else
                   (TA_CENTER if cell.tag == "th" else TA_LEFT),
                   table_depth=b.block.table_depth + 1, background=bg or b.block.background)
-    inner = _Builder(b.ctx, block)
+    inner = Builder(b.ctx, block)
     _walk_children(cell, inner, _inline_state(cell, style, state, block))
     inner.flush()
     return inner.out
 
 
-def _flatten_table(grid: list[list[Node]], b: _Builder, state: Inline, columns: int) -> None:
+def _flatten_table(grid: list[list[Node]], b: Builder, state: Inline, columns: int) -> None:
     """Layout tables (one column, or nested too deep) become their content, in order;
     data tables too large for a grid become one line per row."""
     if columns <= 1 or (b.block.table_depth >= MAX_TABLE_DEPTH and columns <= MAX_COLUMNS):
@@ -591,93 +399,3 @@ def _column_widths(table: Node, grid: list[list[Node]], columns: int,
         return [max(12.0, (w or 0) * scale) for w in wanted]
     rest = (table_width - fixed) / len(free) if free else 0
     return [max(12.0, w if w else rest) for w in wanted]
-
-
-class _Indented(Flowable):
-    """A table shifted right by the list/quote indent (tables ignore paragraph indents)."""
-
-    def __init__(self, inner: Flowable, indent: float) -> None:
-        super().__init__()
-        self.inner = inner
-        self.indent = indent
-
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        w, h = self.inner.wrap(availWidth - self.indent, availHeight)
-        return w + self.indent, h
-
-    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
-        parts = self.inner.split(availWidth - self.indent, availHeight)
-        return [_Indented(p, self.indent) for p in parts]
-
-    def drawOn(self, canvas, x: float, y: float, _sW: float = 0) -> None:
-        self.inner.drawOn(canvas, x + self.indent, y, _sW)
-
-
-# images -------------------------------------------------------------------------------------
-def find_attachment(attachments: Sequence[Attachment], src: str) -> Attachment | None:
-    """The part an HTML ``src`` names: ``cid:`` Content-ID, or a Content-Location/name."""
-    if src.lower().startswith("cid:"):
-        cid = unquote(src[4:]).strip("<> ").lower()
-        for att in attachments:
-            if att.content_id and att.content_id.lower() == cid:
-                return att
-        return None
-    if urlsplit(src).scheme in ("http", "https", "ftp", "data") or src.startswith("//"):
-        return None
-    for att in attachments:
-        if att.content_location and att.content_location == src:
-            return att
-    for att in attachments:
-        if att.filename and att.filename == src.rsplit("/", 1)[-1]:
-            return att
-    return None
-
-
-def _image(node: Node, b: _Builder) -> None:
-    src = node.attrs.get("src", "").strip()
-    alt = " ".join(node.attrs.get("alt", "").split())
-    want_w = width_of(node.attrs.get("width") or css(node.attrs.get("style", "")).get("width"),
-                      b.block.width)
-    want_h = width_of(node.attrs.get("height"), FRAME_HEIGHT)
-    max_w = b.block.width - b.block.indent
-    data: bytes | None = None
-    label = alt or src[:80]
-    att = find_attachment(b.ctx.attachments, src) if src else None
-    if att is not None:
-        data = att.data
-        if att.content_id:
-            b.ctx.used_cids.add(att.content_id.lower())
-        label = alt or att.filename
-    elif src.lower().startswith("data:image/"):
-        data = _data_url(src)
-        label = alt or _("embedded picture")
-    elif src.lower().startswith(("http:", "https:", "//")):
-        b.ctx.remote_images += 1
-        if (want_w or 3) <= 2 or (want_h or 3) <= 2:
-            return  # a tracking pixel: counted, not worth a line
-        host = urlsplit(src if "://" in src else "http:" + src).hostname or ""
-        b.add_flowable(placeholder(_("Remote picture not loaded: {label} ({host})").format(
-            label=alt or _("no description"), host=host)))
-        return
-    if data is None:
-        b.add_flowable(placeholder(_("Picture not available: {label}").format(label=label)))
-        return
-    try:
-        flowable = image_flowable(data, max_w, FRAME_HEIGHT * 0.8, want_width=want_w,
-                                  want_height=want_h if want_w else None)
-    except ImageProblem as e:
-        text = _("Picture {label} not shown: {reason}").format(label=label[:500], reason=e)
-        b.ctx.limits.append(text)
-        b.add_flowable(placeholder(text))
-        return
-    b.add_flowable(_Indented(flowable, b.block.indent) if b.block.indent else flowable)
-
-
-def _data_url(src: str) -> bytes | None:
-    head, _sep, payload = src.partition(",")
-    if ";base64" not in head.lower() or len(payload) > 40_000_000:
-        return None
-    try:
-        return base64.b64decode(payload, validate=False)
-    except (binascii.Error, ValueError):
-        return None

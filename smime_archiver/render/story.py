@@ -25,7 +25,7 @@ from reportlab.platypus import (
 from reportlab.platypus.doctemplate import FrameActionFlowable
 
 from smime_archiver.i18n import _, ngettext
-from smime_archiver.mime.message import html_to_text
+from smime_archiver.mime.htmltext import html_to_text
 from smime_archiver.model import (
     Attachment,
     EncryptionInfo,

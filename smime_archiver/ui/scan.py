@@ -16,7 +16,7 @@ from PySide6.QtCore import QThread, Signal
 
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.job import open_message
-from smime_archiver.mailbox import iter_messages
+from smime_archiver.mailbox import iter_messages, read_one
 from smime_archiver.model import RawMail
 from smime_archiver.ui.rows import RAW_BUDGET, MessageRow, row_from_opened, row_from_problem
 
@@ -83,8 +83,4 @@ def read_back(row: MessageRow, cancel: threading.Event | None = None) -> RawMail
     """The raw message of ``row``: kept bytes, or read again from its source."""
     if row.raw is not None:
         return row.raw
-    for item in iter_messages([row.source], cancel=cancel):
-        if isinstance(item, RawMail) and item.source == row.source \
-                and item.locator == row.locator and item.index == row.index:
-            return item
-    return None
+    return read_one(row.source, row.locator, index=row.index, cancel=cancel)

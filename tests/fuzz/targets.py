@@ -139,18 +139,18 @@ class Harness:
     # --- CMS -------------------------------------------------------------------------------
 
     def cms(self, data: bytes) -> None:
-        from smime_archiver.crypto.cms import envelope as cms
+        from smime_archiver.crypto.cms import envelope
         from smime_archiver.crypto.cms.compressed import decompress_compressed
         from smime_archiver.crypto.cms.signed import verify_signed_data
 
         with catch_all_watch(), only(MessageError):
-            ci = cms.load_content_info(data)
-            oid = ci["content_type"].dotted
-            if oid in (cms.ENVELOPED, cms.AUTH_ENVELOPED):
-                cms.decrypt_enveloped(ci, self.keystore)
-            elif oid == "1.2.840.113549.1.7.2":
+            ci = envelope.load_content_info(data)
+            name = ci["content_type"].native
+            if name in (envelope.ENVELOPED, envelope.AUTH_ENVELOPED):
+                envelope.decrypt_enveloped(ci, self.keystore)
+            elif name == "signed_data":
                 verify_signed_data(ci, b"detached content" if not _has_content(ci) else None)
-            elif oid == "1.2.840.113549.1.9.16.1.9":
+            elif name == "compressed_data":
                 decompress_compressed(ci)
 
     # --- unwrap + MIME + render ------------------------------------------------------------

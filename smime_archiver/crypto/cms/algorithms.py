@@ -11,9 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from asn1crypto import algos, cms, keys
 from asn1crypto.core import Any, Asn1Value, ObjectIdentifier, Sequence, Void
 
 from smime_archiver.crypto.der import as_parsed
+
+# Tables are keyed by dotted OIDs, written by asn1crypto's names where asn1crypto knows the
+# algorithm; only the ones it does not know (Camellia, CAST5, SEED, the ECDH schemes, ...)
+# are spelled out.
+_enc = algos.EncryptionAlgorithmId.unmap
+_digest = algos.DigestAlgorithmId.unmap
+_ct = cms.ContentType.unmap
+_key = keys.PublicKeyAlgorithmId.unmap
 
 # --- content-encryption algorithms ---------------------------------------------------------
 
@@ -34,20 +43,20 @@ def _range(lo: int, hi: int) -> frozenset[int]:
 
 
 CONTENT_ALGORITHMS: dict[str, ContentAlgorithm] = {
-    "2.16.840.1.101.3.4.1.2": ContentAlgorithm("aes128_cbc", "aes", "cbc", frozenset({16})),
-    "2.16.840.1.101.3.4.1.22": ContentAlgorithm("aes192_cbc", "aes", "cbc", frozenset({24})),
-    "2.16.840.1.101.3.4.1.42": ContentAlgorithm("aes256_cbc", "aes", "cbc", frozenset({32})),
-    "2.16.840.1.101.3.4.1.6": ContentAlgorithm("aes128_gcm", "aes", "gcm", frozenset({16})),
-    "2.16.840.1.101.3.4.1.26": ContentAlgorithm("aes192_gcm", "aes", "gcm", frozenset({24})),
-    "2.16.840.1.101.3.4.1.46": ContentAlgorithm("aes256_gcm", "aes", "gcm", frozenset({32})),
-    "2.16.840.1.101.3.4.1.7": ContentAlgorithm("aes128_ccm", "aes", "ccm", frozenset({16})),
-    "2.16.840.1.101.3.4.1.27": ContentAlgorithm("aes192_ccm", "aes", "ccm", frozenset({24})),
-    "2.16.840.1.101.3.4.1.47": ContentAlgorithm("aes256_ccm", "aes", "ccm", frozenset({32})),
-    "1.2.840.113549.3.7": ContentAlgorithm(
+    _enc("aes128_cbc"): ContentAlgorithm("aes128_cbc", "aes", "cbc", frozenset({16})),
+    _enc("aes192_cbc"): ContentAlgorithm("aes192_cbc", "aes", "cbc", frozenset({24})),
+    _enc("aes256_cbc"): ContentAlgorithm("aes256_cbc", "aes", "cbc", frozenset({32})),
+    _enc("aes128_gcm"): ContentAlgorithm("aes128_gcm", "aes", "gcm", frozenset({16})),
+    _enc("aes192_gcm"): ContentAlgorithm("aes192_gcm", "aes", "gcm", frozenset({24})),
+    _enc("aes256_gcm"): ContentAlgorithm("aes256_gcm", "aes", "gcm", frozenset({32})),
+    _enc("aes128_ccm"): ContentAlgorithm("aes128_ccm", "aes", "ccm", frozenset({16})),
+    _enc("aes192_ccm"): ContentAlgorithm("aes192_ccm", "aes", "ccm", frozenset({24})),
+    _enc("aes256_ccm"): ContentAlgorithm("aes256_ccm", "aes", "ccm", frozenset({32})),
+    _enc("tripledes_3key"): ContentAlgorithm(
         "des_ede3_cbc", "des_ede3", "cbc", frozenset({16, 24}), 8
     ),
-    "1.3.14.3.2.7": ContentAlgorithm("des_cbc", "des", "cbc", frozenset({8}), 8),
-    "1.2.840.113549.3.2": ContentAlgorithm("rc2_cbc", "rc2", "cbc", _range(1, 128), 8),
+    _enc("des"): ContentAlgorithm("des_cbc", "des", "cbc", frozenset({8}), 8),
+    _enc("rc2"): ContentAlgorithm("rc2_cbc", "rc2", "cbc", _range(1, 128), 8),
     "1.2.392.200011.61.1.1.1.2": ContentAlgorithm(
         "camellia128_cbc", "camellia", "cbc", frozenset({16})
     ),
@@ -63,9 +72,9 @@ CONTENT_ALGORITHMS: dict[str, ContentAlgorithm] = {
 
 # --- key transport -----------------------------------------------------------------------
 
-RSA_PKCS1V15 = "1.2.840.113549.1.1.1"
-RSAES_OAEP = "1.2.840.113549.1.1.7"
-MGF1 = "1.2.840.113549.1.1.8"
+RSA_PKCS1V15 = _enc("rsaes_pkcs1v15")
+RSAES_OAEP = _enc("rsaes_oaep")
+MGF1 = algos.MaskGenAlgorithmId.unmap("mgf1")
 P_SPECIFIED = "1.2.840.113549.1.1.9"
 
 # --- key agreement: ECDH schemes of RFC 5753 / SEC 1 (oid -> (kdf hash, cofactor)) -----------
@@ -83,48 +92,48 @@ ECDH_SCHEMES: dict[str, tuple[str, bool]] = {
     "1.3.132.1.14.3": ("sha512", True),
 }
 
-EC_PUBLIC_KEY = "1.2.840.10045.2.1"
+EC_PUBLIC_KEY = _key("ec")
 
 # --- key wrap (oid -> (readable name, key-encryption-key length in bytes)) -------------------
 
 CMS3DES_WRAP = "1.2.840.113549.1.9.16.3.6"
 
 KEY_WRAPS: dict[str, tuple[str, int]] = {
-    "2.16.840.1.101.3.4.1.5": ("aes128_wrap", 16),
-    "2.16.840.1.101.3.4.1.25": ("aes192_wrap", 24),
-    "2.16.840.1.101.3.4.1.45": ("aes256_wrap", 32),
-    "2.16.840.1.101.3.4.1.8": ("aes128_wrap_pad", 16),
-    "2.16.840.1.101.3.4.1.28": ("aes192_wrap_pad", 24),
-    "2.16.840.1.101.3.4.1.48": ("aes256_wrap_pad", 32),
+    _enc("aes128_wrap"): ("aes128_wrap", 16),
+    _enc("aes192_wrap"): ("aes192_wrap", 24),
+    _enc("aes256_wrap"): ("aes256_wrap", 32),
+    _enc("aes128_wrap_pad"): ("aes128_wrap_pad", 16),
+    _enc("aes192_wrap_pad"): ("aes192_wrap_pad", 24),
+    _enc("aes256_wrap_pad"): ("aes256_wrap_pad", 32),
     CMS3DES_WRAP: ("des3_wrap", 24),
 }
 
 # --- digests (OAEP, MGF1, KDF) -------------------------------------------------------------
 
 DIGESTS: dict[str, str] = {
-    "1.3.14.3.2.26": "sha1",
-    "2.16.840.1.101.3.4.2.4": "sha224",
-    "2.16.840.1.101.3.4.2.1": "sha256",
-    "2.16.840.1.101.3.4.2.2": "sha384",
-    "2.16.840.1.101.3.4.2.3": "sha512",
-    "2.16.840.1.101.3.4.2.7": "sha3_224",
-    "2.16.840.1.101.3.4.2.8": "sha3_256",
-    "2.16.840.1.101.3.4.2.9": "sha3_384",
-    "2.16.840.1.101.3.4.2.10": "sha3_512",
+    _digest("sha1"): "sha1",
+    _digest("sha224"): "sha224",
+    _digest("sha256"): "sha256",
+    _digest("sha384"): "sha384",
+    _digest("sha512"): "sha512",
+    _digest("sha3_224"): "sha3_224",
+    _digest("sha3_256"): "sha3_256",
+    _digest("sha3_384"): "sha3_384",
+    _digest("sha3_512"): "sha3_512",
 }
 
 # --- content types -------------------------------------------------------------------------
 
 CONTENT_TYPES: dict[str, str] = {
-    "1.2.840.113549.1.7.1": "data",
-    "1.2.840.113549.1.7.2": "signed_data",
-    "1.2.840.113549.1.7.3": "enveloped_data",
-    "1.2.840.113549.1.7.4": "signed_and_enveloped_data",
-    "1.2.840.113549.1.7.5": "digested_data",
-    "1.2.840.113549.1.7.6": "encrypted_data",
-    "1.2.840.113549.1.9.16.1.2": "authenticated_data",
-    "1.2.840.113549.1.9.16.1.9": "compressed_data",
-    "1.2.840.113549.1.9.16.1.23": "authenticated_enveloped_data",
+    _ct("data"): "data",
+    _ct("signed_data"): "signed_data",
+    _ct("enveloped_data"): "enveloped_data",
+    _ct("signed_and_enveloped_data"): "signed_and_enveloped_data",
+    _ct("digested_data"): "digested_data",
+    _ct("encrypted_data"): "encrypted_data",
+    _ct("authenticated_data"): "authenticated_data",
+    _ct("compressed_data"): "compressed_data",
+    _ct("authenticated_enveloped_data"): "authenticated_enveloped_data",
 }
 
 # --- readable names of algorithms met in the wild that we do not implement ------------------
@@ -132,22 +141,22 @@ CONTENT_TYPES: dict[str, str] = {
 OTHER_NAMES: dict[str, str] = {
     "1.3.6.1.4.1.188.7.1.1.2": "idea_cbc",
     "1.3.6.1.4.1.3029.1.2": "blowfish_cbc",
-    "1.2.840.113549.3.4": "rc4",
-    "1.2.840.113549.3.9": "rc5_cbc",
+    _enc("rc4"): "rc4",
+    _enc("rc5"): "rc5_cbc",
     "1.2.840.113549.3.10": "des_cdmf",
     "1.3.14.3.2.6": "des_ecb",
     "1.3.14.3.2.8": "des_ofb",
     "1.3.14.3.2.9": "des_cfb",
     "1.3.14.3.2.17": "des_ede",
-    "2.16.840.1.101.3.4.1.1": "aes128_ecb",
-    "2.16.840.1.101.3.4.1.3": "aes128_ofb",
-    "2.16.840.1.101.3.4.1.4": "aes128_cfb",
-    "2.16.840.1.101.3.4.1.21": "aes192_ecb",
-    "2.16.840.1.101.3.4.1.23": "aes192_ofb",
-    "2.16.840.1.101.3.4.1.24": "aes192_cfb",
-    "2.16.840.1.101.3.4.1.41": "aes256_ecb",
-    "2.16.840.1.101.3.4.1.43": "aes256_ofb",
-    "2.16.840.1.101.3.4.1.44": "aes256_cfb",
+    _enc("aes128_ecb"): "aes128_ecb",
+    _enc("aes128_ofb"): "aes128_ofb",
+    _enc("aes128_cfb"): "aes128_cfb",
+    _enc("aes192_ecb"): "aes192_ecb",
+    _enc("aes192_ofb"): "aes192_ofb",
+    _enc("aes192_cfb"): "aes192_cfb",
+    _enc("aes256_ecb"): "aes256_ecb",
+    _enc("aes256_ofb"): "aes256_ofb",
+    _enc("aes256_cfb"): "aes256_cfb",
     "1.2.840.113549.1.9.16.3.18": "chacha20_poly1305",
     "1.2.840.113549.1.9.16.3.7": "rc2_wrap",
     "1.2.840.113549.1.9.16.3.9": "pwri_kek",
@@ -163,10 +172,10 @@ OTHER_NAMES: dict[str, str] = {
     "1.2.410.200046.1.1.2": "aria128_cbc",
     "1.2.410.200046.1.1.7": "aria192_cbc",
     "1.2.410.200046.1.1.12": "aria256_cbc",
-    "1.2.840.10045.2.1": "ec_public_key",
-    "1.2.840.10046.2.1": "dh_public_number",
-    "1.3.101.110": "x25519",
-    "1.3.101.111": "x448",
+    _key("ec"): "ec_public_key",
+    _key("dh"): "dh_public_number",
+    _key("x25519"): "x25519",
+    _key("x448"): "x448",
 }
 
 

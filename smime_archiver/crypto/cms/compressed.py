@@ -22,7 +22,7 @@ from smime_archiver.i18n import _
 
 log = logging.getLogger(__name__)
 
-ZLIB_OID = "1.2.840.113549.1.9.16.3.8"
+ZLIB = "zlib"  # asn1crypto's name (cms.CompressionAlgorithmId) of id-alg-zlibCompress
 MAX_SIZE = 256 * 1024 * 1024  # no mail in an archive is bigger than this decompressed
 MAX_RATIO = 200  # zlib on mail text reaches ~10:1; 200:1 is a bomb ...
 RATIO_FLOOR = 1024 * 1024  # ... unless the output is small anyway
@@ -43,6 +43,7 @@ def decompress_compressed(
         cd = ci["content"]
         algorithm = cd["compression_algorithm"]["algorithm"]
         oid = algorithm.dotted
+        name = algorithm.native
         encap = cd["encap_content_info"]
         content = encap["content"]
         data = None if content.contents is None else octets(content)
@@ -50,7 +51,7 @@ def decompress_compressed(
         raise MalformedMessageError(
             _("The compressed part is damaged: its CompressedData structure cannot be read.")
         ) from e
-    if oid != ZLIB_OID:
+    if name != ZLIB:
         raise UnsupportedAlgorithmError(
             _("The message is compressed with an algorithm this program does not support "
               "(OID {oid}).").format(oid=oid),

@@ -17,6 +17,7 @@ import base64
 import binascii
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from asn1crypto import cms, core, x509
@@ -25,16 +26,14 @@ from smime_archiver.crypto import der
 from smime_archiver.crypto.cms import ciphers
 from smime_archiver.crypto.cms.algorithms import CONTENT_TYPES, split_algorithm
 from smime_archiver.crypto.cms.armour import find_armour
-from smime_archiver.crypto.cms.plausible import (
-    SAMPLE_SIZE,
-    looks_like_content_info,
-    plausible_plaintext,
-)
+from smime_archiver.crypto.cms.plausible import SAMPLE_SIZE, plausible_plaintext
 from smime_archiver.crypto.cms.recipients import RecipientSlot, UnwrapFailed, list_slots, unwrap_key
+from smime_archiver.crypto.cms.sniff import in_cms_arcs
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import (
     KeyUnavailableError,
     MalformedMessageError,
+    MessageError,
     NoMatchingKeyError,
     TokenError,
     UnsupportedAlgorithmError,
@@ -44,10 +43,10 @@ from smime_archiver.model import EncryptionInfo, PrivateKeyEntry, RecipientRef
 
 log = logging.getLogger(__name__)
 
-ENVELOPED = "1.2.840.113549.1.7.3"
-AUTH_ENVELOPED = "1.2.840.113549.1.9.16.1.23"
-SIGNED_AND_ENVELOPED = "1.2.840.113549.1.7.4"
-_CMS_ARCS = ("1.2.840.113549.1.7.", "1.2.840.113549.1.9.16.1.")
+# content types by asn1crypto's names (cms.ContentType)
+ENVELOPED = "enveloped_data"
+AUTH_ENVELOPED = "authenticated_enveloped_data"
+SIGNED_AND_ENVELOPED = "signed_and_enveloped_data"
 
 _ASN1_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError)
 _PEM_BEGIN = re.compile(rb"-----BEGIN ([^-\r\n]*)-----")
@@ -98,7 +97,7 @@ def load_content_info(data: bytes) -> cms.ContentInfo:
     if trailing.strip(b"\x00\r\n\t "):
         log.warning("ignoring %d bytes after the end of the CMS structure", len(trailing))
     if content_type not in CONTENT_TYPES:
-        if content_type.startswith(_CMS_ARCS):
+        if in_cms_arcs(content_type):
             raise UnsupportedAlgorithmError(
                 _(
                     "The message is a CMS structure of type {oid}, which this program does not "
@@ -223,35 +222,13 @@ def _check_name(encoded: bytes) -> None:
         raise ValueError(f"damaged distinguished name: {e}") from e
 
 
-def looks_like_cms(data: bytes) -> bool:
-    """A cheap sniff: is ``data`` (a whole file) a bare CMS structure in any of our forms?"""
-    head = data[:8192]
-    if looks_like_content_info(head[:64]):
-        return True
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if find_armour(stripped) is not None:
-        return True
-    pem = _PEM_BEGIN.match(stripped)
-    if pem is not None:
-        label = pem.group(1).upper()
-        return any(word in label for word in (b"PKCS7", b"PKCS #7", b"CMS"))
-    compact = re.sub(rb"\s+", b"", stripped[:200])[:64]
-    compact = compact[: len(compact) - len(compact) % 4]
-    if len(compact) < 24:
-        return False
-    try:
-        prefix = base64.b64decode(compact, validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return looks_like_content_info(prefix)
-
-
 # --- recipients ---------------------------------------------------------------------------
 
 
 def _envelope(ci: cms.ContentInfo) -> tuple[str, Any]:
     content_type = ci["content_type"].dotted
-    if content_type == SIGNED_AND_ENVELOPED:
+    name = ci["content_type"].native  # asn1crypto's name, or the dotted OID when unknown
+    if name == SIGNED_AND_ENVELOPED:
         raise UnsupportedAlgorithmError(
             _(
                 "The message uses the PKCS #7 signed-and-enveloped format ({oid}), which this "
@@ -260,14 +237,14 @@ def _envelope(ci: cms.ContentInfo) -> tuple[str, Any]:
             oid=content_type,
             name="signed_and_enveloped_data",
         )
-    if content_type not in (ENVELOPED, AUTH_ENVELOPED):
+    if name not in (ENVELOPED, AUTH_ENVELOPED):
         raise MalformedMessageError(
             _("The CMS structure of type {name} is not encrypted data.").format(
                 name=CONTENT_TYPES.get(content_type, content_type)
             )
         )
     try:
-        return content_type, ci["content"]
+        return name, ci["content"]
     except _ASN1_ERRORS as e:
         raise _garbled(e) from e
 
@@ -301,45 +278,32 @@ def decrypt_enveloped(ci: cms.ContentInfo, keystore: KeyStore) -> tuple[bytes, E
     refs = tuple(slot.ref for slot in slots)
     cipher, ciphertext, tag, aad = _content(envelope, auth)
     certificates = _originator_certificates(envelope) + list(keystore.certificates)
-
-    attempts: list[tuple[RecipientSlot, PrivateKeyEntry, bool]] = []
-    for slot in slots:
-        if slot.key_kind is None:
-            continue
-        for entry, exact in keystore.candidates(
-            issuer=slot.issuer, serial=slot.serial, ski=slot.ski, kind=slot.key_kind
-        ):
-            attempts.append((slot, entry, exact))
-    attempts.sort(key=lambda attempt: not attempt[2])  # stable: exact matches first
-
-    exact_failure: PrivateKeyEntry | None = None
-    unsupported: UnsupportedAlgorithmError | None = None
-    token_failure: tuple[TokenError, bool] | None = None  # a token key that could not be used
-    for slot, entry, exact in attempts:
+    failures = _Failures()
+    for slot, entry, exact in _attempts(slots, keystore):
         try:
             cek, key_algorithm = unwrap_key(slot, entry.private_key, certificates)
         except UnsupportedAlgorithmError as e:
-            if exact and unsupported is None:
-                unsupported = e
+            if exact and failures.unsupported is None:
+                failures.unsupported = e
             continue
         except TokenError as e:  # removed mid-run, or stopped answering: try the other keys
             log.info("%s: token key %s unusable: %s", slot.ref.describe(),
                      entry.description.source, type(e).__name__)
-            if token_failure is None or (exact and not token_failure[1]):
-                token_failure = (e, exact)
+            if failures.token is None or (exact and not failures.token[1]):
+                failures.token = (e, exact)
             continue
         except UnwrapFailed as e:
             log.debug(
                 "%s: key %s does not unwrap: %s", slot.ref.describe(), entry.description.source, e
             )
-            if exact and exact_failure is None:
-                exact_failure = entry
+            if exact and failures.exact is None:
+                failures.exact = entry
             continue
         verified_cek = key_algorithm != "rsaes_pkcs1v15"
         plaintext = _try_content(cipher, cek, ciphertext, tag, aad, verified_cek)
         if plaintext is None:
-            if exact and exact_failure is None:
-                exact_failure = entry
+            if exact and failures.exact is None:
+                failures.exact = entry
             continue
         info = EncryptionInfo(
             layer="auth_enveloped" if auth else "enveloped",
@@ -358,22 +322,52 @@ def decrypt_enveloped(ci: cms.ContentInfo, keystore: KeyStore) -> tuple[bytes, E
             key_algorithm,
         )
         return plaintext, info
+    raise failures.error(refs, keys_loaded=len(keystore) > 0)
 
-    if token_failure is not None and (token_failure[1] or exact_failure is None):
-        raise KeyUnavailableError(
-            _("The message was not opened because the key for it could not be used: {reason}")
-            .format(reason=token_failure[0].message)
-        ) from token_failure[0]
-    if exact_failure is not None:
-        raise MalformedMessageError(
-            _(
-                "The key for this message was found ({key}) but the content does not decrypt: "
-                "the message is damaged."
-            ).format(key=exact_failure.description.source)
-        )
-    if unsupported is not None:
-        raise unsupported
-    raise _no_key(refs, keys_loaded=len(keystore) > 0)
+
+def _attempts(
+    slots: list[RecipientSlot], keystore: KeyStore
+) -> list[tuple[RecipientSlot, PrivateKeyEntry, bool]]:
+    """Every (recipient, key, exact match) pair worth trying, exact matches first."""
+    attempts: list[tuple[RecipientSlot, PrivateKeyEntry, bool]] = []
+    for slot in slots:
+        if slot.key_kind is None:
+            continue
+        for entry, exact in keystore.candidates(
+            issuer=slot.issuer, serial=slot.serial, ski=slot.ski, kind=slot.key_kind
+        ):
+            attempts.append((slot, entry, exact))
+    attempts.sort(key=lambda attempt: not attempt[2])  # stable: exact matches first
+    return attempts
+
+
+@dataclass
+class _Failures:
+    """Why the keys tried did not open a message: the first of each kind that counts."""
+
+    exact: PrivateKeyEntry | None = None  # the recipient's own key, but no content came out
+    unsupported: UnsupportedAlgorithmError | None = None  # for an exact match
+    token: tuple[TokenError, bool] | None = None  # a token key that could not be used, exact
+
+    def error(self, refs: tuple[RecipientRef, ...], *, keys_loaded: bool) -> MessageError:
+        """The error to raise for the message, most telling first."""
+        if self.token is not None and (self.token[1] or self.exact is None):
+            error: MessageError = KeyUnavailableError(
+                _("The message was not opened because the key for it could not be used: "
+                  "{reason}").format(reason=self.token[0].message)
+            )
+            error.__cause__ = self.token[0]
+            return error
+        if self.exact is not None:
+            return MalformedMessageError(
+                _(
+                    "The key for this message was found ({key}) but the content does not "
+                    "decrypt: the message is damaged."
+                ).format(key=self.exact.description.source)
+            )
+        if self.unsupported is not None:
+            return self.unsupported
+        return _no_key(refs, keys_loaded=keys_loaded)
 
 
 def _try_content(

@@ -15,20 +15,19 @@ byte around them.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import email.utils
 import logging
-import mimetypes
 import re
 from dataclasses import dataclass, field
 
 from asn1crypto import cms as acms
 
-from smime_archiver.crypto.cms import envelope as cms
+from smime_archiver.crypto.cms import envelope
 from smime_archiver.crypto.cms.algorithms import cipher_label
 from smime_archiver.crypto.cms.compressed import decompress_compressed
+from smime_archiver.crypto.cms.merge import bare_cms_entity, inner_name, merge_layer
 from smime_archiver.crypto.cms.signed import has_content, verify_signed_data
+from smime_archiver.crypto.cms.sniff import looks_like_cms
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.crypto.names import short_name
 from smime_archiver.errors import (
@@ -39,20 +38,18 @@ from smime_archiver.errors import (
     UnsupportedAlgorithmError,
 )
 from smime_archiver.i18n import _, ngettext
-from smime_archiver.mime.charsets import unlabelled_charset
 from smime_archiver.mime.rawmime import (
     CRLF,
     Entity,
-    Header,
     decode_body,
     line_ending_of,
     parse_entity,
-    read_structure,
     replace_span,
     split_multipart,
     to_line_ending,
     walk,
 )
+from smime_archiver.mime.structure import read_structure
 from smime_archiver.model import (
     ARCHIVED_STATUSES,
     EncryptionInfo,
@@ -71,10 +68,10 @@ PKCS7_SIGNATURE = frozenset({"application/pkcs7-signature", "application/x-pkcs7
 MAX_NESTED_PARTS = 64  # protected parts opened inside one message
 MAX_MESSAGE_SIZE = 512 * 1024 * 1024  # a message opened up to more than this is hostile
 
-_ENVELOPED = {"1.2.840.113549.1.7.3": "enveloped", "1.2.840.113549.1.9.16.1.23": "auth_enveloped"}
-_SIGNED = "1.2.840.113549.1.7.2"
-_COMPRESSED = "1.2.840.113549.1.9.16.1.9"
-_TEXT_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
+# content types by asn1crypto's names (cms.ContentType), and the layer each one is
+_ENVELOPED = {envelope.ENVELOPED: "enveloped", envelope.AUTH_ENVELOPED: "auth_enveloped"}
+_SIGNED = "signed_data"
+_COMPRESSED = "compressed_data"
 
 
 @dataclass
@@ -146,13 +143,13 @@ def _unwrap(data: bytes, state: _State) -> bytes:
     if not top.has_header_block:
         if not data.strip():
             raise MalformedMessageError(_("The message is empty."))
-        if not cms.looks_like_cms(data):
+        if not looks_like_cms(data):
             raise MalformedMessageError(
                 _("The file is neither a mail message (it has no mail headers) nor an S/MIME "
                   "(CMS) file.")
             )
         eol = CRLF
-        data = _bare_cms_entity(data)
+        data = bare_cms_entity(data)
     else:
         eol = line_ending_of(data)
     message = _unwrap_entity(data, state, None, top=True)
@@ -190,7 +187,7 @@ def _unwrap_entity(data: bytes, state: _State, part: str | None, *, top: bool) -
         layer, inner, hint = step
         state.layers.append(layer)
         taken += 1
-        current = _merge(entity, inner, hint=hint, top=top)
+        current = merge_layer(entity, inner, hint=hint, top=top)
         _check_size(current)
 
 
@@ -202,9 +199,8 @@ def _plan(entity: Entity) -> _Plan | None:
     body = decode_body(entity)
     if not body.strip():
         raise MalformedMessageError(_("The S/MIME part is empty."))
-    ci = cms.load_content_info(body)
-    oid = ci["content_type"].dotted
-    if oid == _SIGNED and not has_content(ci):
+    ci = envelope.load_content_info(body)
+    if ci["content_type"].native == _SIGNED and not has_content(ci):
         return None  # certs-only or detached signature: nothing to take off
     return _Plan("cms", ci)
 
@@ -232,19 +228,19 @@ def _take(
     ci = plan.ci
     if ci is None:  # pragma: no cover - _plan always attaches the ContentInfo to "cms"
         return None
-    oid = ci["content_type"].dotted
-    hint = _inner_name(entity.filename)
-    if oid in _ENVELOPED:
-        plaintext, info = cms.decrypt_enveloped(ci, state.keystore)
-        return Layer(info.layer or _ENVELOPED[oid], encryption=info, part=part), plaintext, hint
-    if oid == _SIGNED:
+    name = ci["content_type"].native  # asn1crypto's name, or the dotted OID when unknown
+    hint = inner_name(entity.filename)
+    if name in _ENVELOPED:
+        plaintext, info = envelope.decrypt_enveloped(ci, state.keystore)
+        return Layer(info.layer or _ENVELOPED[name], encryption=info, part=part), plaintext, hint
+    if name == _SIGNED:
         content, signatures = verify_signed_data(ci, extra_certificates=state.certificates)
         if content is None:  # pragma: no cover - _plan leaves content-less SignedData alone
             return None
         return Layer("signed", signatures=signatures, part=part), content, hint
-    if oid == _COMPRESSED:
+    if name == _COMPRESSED:
         return Layer("compressed", part=part), decompress_compressed(ci), hint
-    name = ci["content_type"].native
+    oid = ci["content_type"].dotted
     raise UnsupportedAlgorithmError(
         _("The message is protected with a kind of S/MIME structure this program does not "
           "support ({name}, OID {oid}).").format(name=name, oid=oid),
@@ -280,7 +276,7 @@ def _take_multipart_signed(
     signatures: tuple[SignatureInfo, ...]
     readable = True
     try:
-        ci = cms.load_content_info(decode_body(signature_part))
+        ci = envelope.load_content_info(decode_body(signature_part))
         _content, signatures = verify_signed_data(
             ci, content, extra_certificates=state.certificates
         )
@@ -304,115 +300,6 @@ def _take_multipart_signed(
             "The closing MIME boundary of the signed message (multipart/signed) is missing; "
             "its content and signature part were read completely."))
     return Layer("signed", signatures=signatures, part=part), content, None
-
-
-# --- merging headers ------------------------------------------------------------------------
-
-
-def _is_content_header(h: Header) -> bool:
-    name = h.lower_name()
-    return name.startswith("content-") or name == "mime-version"
-
-
-def _with_eol(raw: bytes, eol: bytes) -> bytes:
-    lines = re.split(rb"\r?\n", raw)
-    if lines and lines[-1] == b"":
-        lines.pop()
-    return b"".join(line + eol for line in lines)
-
-
-def _merge(outer: Entity, inner: bytes, *, hint: str | None, top: bool) -> bytes:
-    """The outer entity's non-Content headers merged onto the inner entity.
-
-    Inner headers win (protected headers; a wrapped message/rfc822 brings its
-    own From/To/Subject).  Content without a header block becomes a text/plain
-    entity (or an attachment when it is binary); a bare CMS structure becomes an
-    application/pkcs7-mime entity so the loop can take it off next.
-    """
-    inner_entity = parse_entity(inner)
-    if not inner_entity.has_header_block or not inner_entity.headers:
-        body = inner_entity.body
-        if body and cms.looks_like_cms(body):
-            inner_entity = parse_entity(_bare_cms_entity(body))
-        else:
-            inner_entity = parse_entity(_plain_entity(body, hint))
-    elif inner_entity.content_type == "message/rfc822":
-        wrapped = _wrapped_message(inner_entity)
-        if wrapped is not None:
-            inner_entity = wrapped
-    eol = inner_entity.eol
-    present = {h.lower_name() for h in inner_entity.headers}
-    kept = [
-        Header(h.name, _with_eol(h.raw, eol))
-        for h in outer.headers
-        if not _is_content_header(h) and h.lower_name() not in present
-    ]
-    headers = kept + list(inner_entity.headers)
-    if top and "mime-version" not in present:
-        headers.append(Header("MIME-Version", b"MIME-Version: 1.0" + eol))
-    if headers and not headers[-1].raw.endswith(b"\n"):
-        last = headers[-1]
-        headers[-1] = Header(last.name, last.raw + eol)
-    separator = inner_entity.separator or (eol if inner_entity.body else b"")
-    return b"".join(h.raw for h in headers) + separator + inner_entity.body
-
-
-def _wrapped_message(entity: Entity) -> Entity | None:
-    """The whole message inside a message/rfc822 entity, when it has headers."""
-    try:
-        body = decode_body(entity)
-    except MalformedMessageError:
-        return None
-    wrapped = parse_entity(body)
-    if not wrapped.has_header_block or not wrapped.headers:
-        return None
-    return wrapped
-
-
-def _bare_cms_entity(body: bytes) -> bytes:
-    """A CMS structure without MIME headers, given the headers that let the loop read it."""
-    return (
-        b"Content-Type: application/pkcs7-mime\r\n"
-        + b"Content-Transfer-Encoding: binary\r\n\r\n"
-        + body
-    )
-
-
-def _looks_like_text(data: bytes) -> bool:
-    return not _TEXT_CONTROL.search(data[: 64 * 1024])
-
-
-def _plain_entity(body: bytes, hint: str | None) -> bytes:
-    """A MIME entity for content that came without headers: text, or a binary attachment."""
-    if _looks_like_text(body):
-        charset = unlabelled_charset(body)
-        return (
-            f"Content-Type: text/plain; charset={charset}\r\n"
-            "Content-Transfer-Encoding: 8bit\r\n\r\n"
-        ).encode("ascii") + body
-    ctype = "application/octet-stream"
-    header = f"Content-Type: {ctype}\r\nContent-Transfer-Encoding: base64\r\n"
-    if hint:
-        guessed = mimetypes.guess_type(hint)[0]
-        if guessed:
-            header = header.replace(ctype, guessed, 1)
-        header += "Content-Disposition: attachment; " + _filename_param(hint) + "\r\n"
-    encoded = base64.encodebytes(body).replace(b"\n", b"\r\n")
-    return header.encode("ascii") + b"\r\n" + encoded
-
-
-def _filename_param(name: str) -> str:
-    if name.isascii() and '"' not in name and "\\" not in name:
-        return f'filename="{name}"'
-    return "filename*=" + email.utils.encode_rfc2231(name, "utf-8")
-
-
-def _inner_name(filename: str | None) -> str | None:
-    """``kontrakt.pdf`` for ``kontrakt.pdf.p7m``; None for ``smime.p7m``."""
-    if not filename or not filename.lower().endswith(".p7m"):
-        return None
-    stem = filename[:-4]
-    return stem if "." in stem.strip(".") else None
 
 
 # --- nested parts ---------------------------------------------------------------------------

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import re
 
-from asn1crypto.core import ObjectIdentifier
-
-from smime_archiver.crypto.cms.algorithms import CONTENT_TYPES
+from smime_archiver.crypto.cms.sniff import looks_like_content_info
 from smime_archiver.mime.charsets import mostly_utf8
 
 SAMPLE_SIZE = 64 * 1024  # enough to see the header block and judge text
@@ -28,8 +26,6 @@ _HEADER = re.compile(rb"[\x21-\x39\x3b-\x7e]+[ \t]*:")
 _BAD_IN_HEADER = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")  # CR/LF are stripped before
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # TAB, LF, FF, CR are fine in text
 _HIGH = re.compile(rb"[\x80-\xff]")
-
-_CONTENT_TYPE_OIDS = frozenset(ObjectIdentifier(oid).dump() for oid in CONTENT_TYPES)
 
 
 def plausible_plaintext(data: bytes) -> bool:
@@ -67,31 +63,6 @@ def looks_like_mime_entity(data: bytes, *, complete: bool = True) -> bool:
             return False
         headers += 1
     return False
-
-
-def looks_like_content_info(data: bytes) -> bool:
-    """A SEQUENCE whose first element is the OID of a known CMS content type."""
-    if len(data) < 4 or data[0] != 0x30:
-        return False
-    pos = _skip_length(data, 1)
-    if pos is None or pos + 2 > len(data) or data[pos] != 0x06:
-        return False
-    oid_len = data[pos + 1]
-    oid = data[pos : pos + 2 + oid_len]
-    if oid not in _CONTENT_TYPE_OIDS:
-        return False
-    rest = data[pos + 2 + oid_len :]
-    return not rest or rest[0] in (0xA0, 0x00)  # [0] EXPLICIT content, or end-of-contents
-
-
-def _skip_length(data: bytes, pos: int) -> int | None:
-    first = data[pos]
-    if first < 0x80 or first == 0x80:  # short form, or BER indefinite length
-        return pos + 1
-    count = first & 0x7F
-    if count > 4 or pos + 1 + count > len(data):
-        return None
-    return pos + 1 + count
 
 
 def looks_like_text(data: bytes, *, truncated: bool = False) -> bool:

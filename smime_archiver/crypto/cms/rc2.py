@@ -8,6 +8,8 @@ megabyte per second, plenty for certificate bags and mail bodies.
 
 from __future__ import annotations
 
+from asn1crypto import algos
+
 from smime_archiver.errors import UnsupportedAlgorithmError
 from smime_archiver.i18n import _
 
@@ -48,7 +50,7 @@ def effective_bits_from_version(version: int | None) -> int:
     except KeyError:
         raise UnsupportedAlgorithmError(
             _("RC2 with parameter version {version} is not supported.").format(version=version),
-            oid="1.2.840.113549.3.2",
+            oid=algos.EncryptionAlgorithmId.unmap("rc2"),
             name=f"rc2/version={version}",
         ) from None
 

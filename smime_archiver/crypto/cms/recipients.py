@@ -233,7 +233,8 @@ def _unwrap_ktri(slot: RecipientSlot, key: rsa.RSAPrivateKey) -> tuple[bytes, st
 
 def oaep_padding(params: bytes | None) -> tuple[padding.OAEP, str]:
     """RSAES-OAEP-params (RFC 4055) as a ``cryptography`` padding and a readable name."""
-    hash_oid, mgf_hash_oid, label = "1.3.14.3.2.26", "1.3.14.3.2.26", b""
+    sha1 = algos.DigestAlgorithmId.unmap("sha1")  # RFC 4055's default for both hashes
+    hash_oid, mgf_hash_oid, label = sha1, sha1, b""
     if params is not None:
         try:
             parsed = algos.RSAESOAEPParams.load(params, strict=True)

@@ -15,18 +15,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 
+from asn1crypto import algos, core
 from asn1crypto import cms as acms
-from asn1crypto import core
+from asn1crypto import keys as akeys
 from asn1crypto import x509 as ax509
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 
+from smime_archiver.crypto.cms.signercerts import (
+    certificate_email,
+    find_signer_certificate,
+    safe_name,
+    signer_candidates,
+    signer_public_key,
+    validity_period,
+)
 from smime_archiver.crypto.der import as_parsed, octets, to_der
-from smime_archiver.crypto.names import format_name, same_name
 from smime_archiver.errors import MalformedMessageError
 from smime_archiver.i18n import _
 from smime_archiver.mime.rawmime import canonicalize_crlf
@@ -36,41 +43,58 @@ log = logging.getLogger(__name__)
 
 UTC = dt.timezone.utc
 
-# digest OID -> (name, hashlib name, cryptography hash class)
-_DIGESTS: dict[str, tuple[str, str, type[hashes.HashAlgorithm]]] = {
-    "1.2.840.113549.2.5": ("md5", "md5", hashes.MD5),
-    "1.3.14.3.2.26": ("sha1", "sha1", hashes.SHA1),
-    "2.16.840.1.101.3.4.2.4": ("sha224", "sha224", hashes.SHA224),
-    "2.16.840.1.101.3.4.2.1": ("sha256", "sha256", hashes.SHA256),
-    "2.16.840.1.101.3.4.2.2": ("sha384", "sha384", hashes.SHA384),
-    "2.16.840.1.101.3.4.2.3": ("sha512", "sha512", hashes.SHA512),
-}
-_DIGEST_BY_NAME = {v[0]: k for k, v in _DIGESTS.items()}
-
-# signature OID -> (family, digest name implied by the OID or None, display name)
-_SIGNATURES: dict[str, tuple[str, str | None, str]] = {
-    "1.2.840.113549.1.1.1": ("rsa", None, "rsassa_pkcs1v15"),
-    "1.2.840.113549.1.1.4": ("rsa", "md5", "md5_rsa"),
-    "1.2.840.113549.1.1.5": ("rsa", "sha1", "sha1_rsa"),
-    "1.3.14.3.2.29": ("rsa", "sha1", "sha1_rsa"),
-    "1.2.840.113549.1.1.14": ("rsa", "sha224", "sha224_rsa"),
-    "1.2.840.113549.1.1.11": ("rsa", "sha256", "sha256_rsa"),
-    "1.2.840.113549.1.1.12": ("rsa", "sha384", "sha384_rsa"),
-    "1.2.840.113549.1.1.13": ("rsa", "sha512", "sha512_rsa"),
-    "1.2.840.113549.1.1.10": ("pss", None, "rsassa_pss"),
-    "1.2.840.10040.4.1": ("dsa", None, "dsa"),
-    "1.2.840.10040.4.3": ("dsa", "sha1", "sha1_dsa"),
-    "2.16.840.1.101.3.4.3.1": ("dsa", "sha224", "sha224_dsa"),
-    "2.16.840.1.101.3.4.3.2": ("dsa", "sha256", "sha256_dsa"),
-    "1.2.840.10045.2.1": ("ecdsa", None, "ecdsa"),
-    "1.2.840.10045.4.1": ("ecdsa", "sha1", "sha1_ecdsa"),
-    "1.2.840.10045.4.3.1": ("ecdsa", "sha224", "sha224_ecdsa"),
-    "1.2.840.10045.4.3.2": ("ecdsa", "sha256", "sha256_ecdsa"),
-    "1.2.840.10045.4.3.3": ("ecdsa", "sha384", "sha384_ecdsa"),
-    "1.2.840.10045.4.3.4": ("ecdsa", "sha512", "sha512_ecdsa"),
+# Algorithms by asn1crypto's names (algos.DigestAlgorithmId, algos.SignedDigestAlgorithmId).
+# digest name (also hashlib's) -> cryptography hash class
+_DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {
+    "md5": hashes.MD5,
+    "sha1": hashes.SHA1,
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
 }
 
-_ID_DATA = "1.2.840.113549.1.7.1"
+# signature name -> (family, digest name implied by the algorithm or None)
+_SIGNATURES: dict[str, tuple[str, str | None]] = {
+    "rsassa_pkcs1v15": ("rsa", None),
+    "md5_rsa": ("rsa", "md5"),
+    "sha1_rsa": ("rsa", "sha1"),
+    "sha224_rsa": ("rsa", "sha224"),
+    "sha256_rsa": ("rsa", "sha256"),
+    "sha384_rsa": ("rsa", "sha384"),
+    "sha512_rsa": ("rsa", "sha512"),
+    "rsassa_pss": ("pss", None),
+    "dsa": ("dsa", None),
+    "sha1_dsa": ("dsa", "sha1"),
+    "sha224_dsa": ("dsa", "sha224"),
+    "sha256_dsa": ("dsa", "sha256"),
+    "ecdsa": ("ecdsa", None),
+    "sha1_ecdsa": ("ecdsa", "sha1"),
+    "sha224_ecdsa": ("ecdsa", "sha224"),
+    "sha256_ecdsa": ("ecdsa", "sha256"),
+    "sha384_ecdsa": ("ecdsa", "sha384"),
+    "sha512_ecdsa": ("ecdsa", "sha512"),
+}
+# Some signers name the key's algorithm (id-ecPublicKey) where the signature's belongs.
+_EC_PUBLIC_KEY = akeys.PublicKeyAlgorithmId.unmap("ec")
+
+
+def _signature_name(oid: str) -> str:
+    """asn1crypto's name of a signature algorithm OID, or the OID when it has none."""
+    if oid == _EC_PUBLIC_KEY:
+        return "ecdsa"
+    return algos.SignedDigestAlgorithmId.map(oid)
+
+
+def _digest_name(oid: str) -> str | None:
+    """The digest a digestAlgorithm OID names, ``None`` when unknown or unsupported.
+
+    Some old clients put a signature OID (sha1WithRSAEncryption) in digestAlgorithm.
+    """
+    name = algos.DigestAlgorithmId.map(oid)
+    if name in _DIGESTS:
+        return name
+    return _SIGNATURES.get(_signature_name(oid), ("", None))[1]
 
 
 class _Unsupported(Exception):
@@ -110,7 +134,7 @@ def verify_signed_data(
         econtent_type = encap["content_type"].dotted
         econtent = encapsulated_content(ci)
         signer_infos = list(sd["signer_infos"])
-        certs = _certificates(sd, extra_certificates)
+        certs = signer_candidates(sd, extra_certificates)
     except (ValueError, TypeError, KeyError) as e:
         raise MalformedMessageError(
             _("The signed part is damaged: its SignedData structure cannot be read.")
@@ -174,126 +198,6 @@ def has_content(ci: acms.ContentInfo) -> bool:
         return False
 
 
-# --- certificates ---------------------------------------------------------------------------
-
-
-def _to_asn1_cert(cert: object) -> ax509.Certificate | None:
-    try:
-        if isinstance(cert, ax509.Certificate):
-            return cert
-        if isinstance(cert, (bytes, bytearray)):
-            return ax509.Certificate.load(bytes(cert))
-        if isinstance(cert, x509.Certificate):
-            return ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-    except ValueError:
-        return None
-    return None
-
-
-def _certificates(sd: acms.SignedData, extra: Iterable) -> list[ax509.Certificate]:
-    found: list[ax509.Certificate] = []
-    for choice in sd["certificates"] or []:
-        if choice.name == "certificate":
-            found.append(choice.chosen)
-    for cert in extra:
-        asn1 = _to_asn1_cert(cert)
-        if asn1 is not None:
-            found.append(asn1)
-    return found
-
-
-
-def _find_certificate(sid: acms.SignerIdentifier, certs: Sequence[ax509.Certificate]):
-    if sid.name == "issuer_and_serial_number":
-        issuer = sid.chosen["issuer"]
-        serial = sid.chosen["serial_number"].native
-        for cert in certs:
-            try:
-                if cert.serial_number == serial and same_name(cert.issuer, issuer):
-                    return cert
-            except ValueError:
-                continue
-        return None
-    ski = sid.chosen.native
-    for cert in certs:
-        try:
-            ids = {cert.key_identifier} if cert.key_identifier else set()
-            bits = cert.public_key["public_key"].contents[1:]
-            ids.add(hashlib.sha1(bits).digest())
-            ids.add(hashlib.sha256(bits).digest()[:20])
-        except ValueError:
-            continue
-        if ski in ids:
-            return cert
-    return None
-
-
-def _public_key(cert: ax509.Certificate, certs: Sequence[ax509.Certificate] = ()):
-    spki = cert.public_key
-    algorithm = spki["algorithm"]["algorithm"].dotted
-    if algorithm == "1.2.840.10040.4.1" and spki["algorithm"]["parameters"].native is None:
-        spki = _inherit_dsa_parameters(cert, certs)
-    try:  # the key as read (a BER certificate's made DER byte by byte), not re-encoded
-        return serialization.load_der_public_key(to_der(as_parsed(spki)))
-    except (ValueError, UnsupportedAlgorithm):
-        if algorithm != "1.2.840.113549.1.1.10":
-            raise
-    # An RSASSA-PSS key (id-RSASSA-PSS in the certificate): the key itself is plain RSA.
-    plain = ax509.PublicKeyInfo(
-        {"algorithm": {"algorithm": "rsa"}, "public_key": spki["public_key"].parsed}
-    )
-    return serialization.load_der_public_key(plain.dump())
-
-
-def _inherit_dsa_parameters(cert: ax509.Certificate, certs: Sequence[ax509.Certificate]):
-    """RFC 3279 §2.3.2: a DSA key without parameters takes its issuer's."""
-    seen = 0
-    current = cert
-    while seen < 8:
-        seen += 1
-        issuer = next(
-            (c for c in certs if c is not current and same_name(c.subject, current.issuer)),
-            None,
-        )
-        if issuer is None:
-            break
-        params = issuer.public_key["algorithm"]["parameters"]
-        if issuer.public_key["algorithm"]["algorithm"].dotted == "1.2.840.10040.4.1" and (
-            params.native is not None
-        ):
-            return ax509.PublicKeyInfo({
-                "algorithm": {"algorithm": "dsa", "parameters": params},
-                "public_key": cert.public_key["public_key"],
-            })
-        current = issuer
-    raise ValueError("DSA key without parameters and no issuer to inherit them from")
-
-
-def _email(cert: ax509.Certificate) -> str | None:
-    try:
-        for general_name in cert.subject_alt_name_value or []:
-            if general_name.name == "rfc822_name":
-                return general_name.native
-        native = cert.subject.native
-    except ValueError:
-        return None
-    email = native.get("email_address") if isinstance(native, dict) else None
-    if isinstance(email, list):
-        email = email[0]
-    return email or None
-
-
-def _validity(cert: ax509.Certificate) -> tuple[dt.datetime | None, dt.datetime | None]:
-    validity = cert["tbs_certificate"]["validity"]
-    out = []
-    for key in ("not_before", "not_after"):
-        try:
-            out.append(validity[key].native)
-        except ValueError:
-            out.append(None)
-    return out[0], out[1]
-
-
 # --- one signer -----------------------------------------------------------------------------
 
 
@@ -338,17 +242,17 @@ def _pss_padding(params, digest_name: str):
     mgf_hash = "sha1"
     salt = 20
     if params is not None and not isinstance(params, (core.Void, core.Null)):
-        hash_oid = params["hash_algorithm"]["algorithm"].dotted
-        if hash_oid not in _DIGESTS:
-            raise _Unsupported(params["hash_algorithm"]["algorithm"].native, hash_oid)
-        hash_name = _DIGESTS[hash_oid][0]
+        hash_algorithm = params["hash_algorithm"]["algorithm"]
+        if hash_algorithm.native not in _DIGESTS:
+            raise _Unsupported(hash_algorithm.native, hash_algorithm.dotted)
+        hash_name = hash_algorithm.native
         mgf = params["mask_gen_algorithm"]
-        if mgf["algorithm"].dotted != "1.2.840.113549.1.1.8":
+        if mgf["algorithm"].native != "mgf1":
             raise _Unsupported(mgf["algorithm"].native, mgf["algorithm"].dotted)
-        mgf_oid = mgf["parameters"]["algorithm"].dotted
-        if mgf_oid not in _DIGESTS:
-            raise _Unsupported(mgf["parameters"]["algorithm"].native, mgf_oid)
-        mgf_hash = _DIGESTS[mgf_oid][0]
+        mgf_algorithm = mgf["parameters"]["algorithm"]
+        if mgf_algorithm.native not in _DIGESTS:
+            raise _Unsupported(mgf_algorithm.native, mgf_algorithm.dotted)
+        mgf_hash = mgf_algorithm.native
         salt = params["salt_length"].native
     del digest_name  # the PSS parameters name the hash that was signed
     pad = padding.PSS(mgf=padding.MGF1(_hash(mgf_hash)), salt_length=salt)
@@ -357,7 +261,7 @@ def _pss_padding(params, digest_name: str):
 
 
 def _hash(name: str) -> hashes.HashAlgorithm:
-    return _DIGESTS[_DIGEST_BY_NAME[name]][2]()
+    return _DIGESTS[name]()
 
 
 def _check(public_key, family: str, signature: bytes, data: bytes, hash_name: str, pad) -> bool:
@@ -392,49 +296,17 @@ def _verify_signer(
     econtent_type: str,
     detached: bool,
 ) -> SignatureInfo:
-    sid = si["sid"]
-    cert = _find_certificate(sid, certs)
+    """The verdict on one SignerInfo over the ``candidates`` for the signed bytes."""
+    cert = find_signer_certificate(si["sid"], certs)
     digest_oid = si["digest_algorithm"]["algorithm"].dotted
     sig_algo = si["signature_algorithm"]
     sig_oid = sig_algo["algorithm"].dotted
+    sig_name = _signature_name(sig_oid)
     attrs = _attributes(si) if len(si["signed_attrs"]) else {}
-
-    signing_time = None
-    if "signing_time" in attrs:
-        try:
-            signing_time = attrs["signing_time"].native  # type: ignore[attr-defined]
-        except ValueError:
-            signing_time = None
-        if isinstance(signing_time, dt.datetime) and signing_time.tzinfo is None:
-            signing_time = signing_time.replace(tzinfo=UTC)
-
-    # Some old clients put a signature OID (sha1WithRSAEncryption) in digestAlgorithm.
-    digest_name = _DIGESTS[digest_oid][0] if digest_oid in _DIGESTS else None
-    if digest_name is None and digest_oid in _SIGNATURES:
-        digest_name = _SIGNATURES[digest_oid][1]
-    fields: dict = {
-        "signing_time": signing_time,
-        "digest_algorithm": digest_name or digest_oid,
-        "signature_algorithm": _SIGNATURES.get(sig_oid, ("", None, sig_oid))[2],
-        "detached": detached,
-    }
-    if sid.name == "issuer_and_serial_number":
-        fields["issuer"] = _safe_name(sid.chosen["issuer"])
-        fields["serial"] = sid.chosen["serial_number"].native
-    if cert is not None:
-        not_before, not_after = _validity(cert)
-        at = signing_time or dt.datetime.now(UTC)
-        fields.update(
-            signer=_safe_name(cert.subject),
-            signer_email=_email(cert),
-            issuer=_safe_name(cert.issuer),
-            serial=cert.serial_number,
-            cert_not_before=not_before,
-            cert_not_after=not_after,
-            cert_valid_at_signing=(
-                not_before <= at <= not_after if not_before and not_after else None
-            ),
-        )
+    digest_name = _digest_name(digest_oid)
+    fields = _signer_fields(si, cert, _signing_time(attrs), detached)
+    fields["digest_algorithm"] = digest_name or digest_oid
+    fields["signature_algorithm"] = sig_name if sig_name in _SIGNATURES else sig_oid
 
     if cert is None:
         return SignatureInfo(
@@ -445,9 +317,9 @@ def _verify_signer(
         )
     if digest_name is None:
         return _unsupported(fields, si["digest_algorithm"]["algorithm"].native, digest_oid)
-    if sig_oid not in _SIGNATURES:
+    if sig_name not in _SIGNATURES:
         return _unsupported(fields, sig_algo["algorithm"].native, sig_oid)
-    family = _SIGNATURES[sig_oid][0]
+    family = _SIGNATURES[sig_name][0]
     pad = None
     hash_name = digest_name
     try:
@@ -455,7 +327,7 @@ def _verify_signer(
             pad, hash_name, fields["signature_algorithm"] = _pss_padding(
                 sig_algo["parameters"], digest_name
             )
-        public_key = _public_key(cert, certs)
+        public_key = signer_public_key(cert, certs)
     except _Unsupported as e:
         return _unsupported(fields, e.name, e.oid)
     except (ValueError, UnsupportedAlgorithm) as e:
@@ -465,7 +337,6 @@ def _verify_signer(
             detail=_("the signer's certificate holds a public key this program cannot use"),
             **fields,
         )
-
     signature = si["signature"].native
     if not candidates:
         return SignatureInfo(
@@ -473,37 +344,83 @@ def _verify_signer(
             detail=_("the signed content is missing, so the signature cannot be checked"),
             **fields,
         )
-    if attrs:
-        digest = attrs.get("message_digest")
-        expected = digest.native if digest is not None else None  # type: ignore[attr-defined]
-        if not isinstance(expected, bytes):
-            return SignatureInfo(
-                valid=False,
-                detail=_("the signature has no message digest attribute and cannot be checked"),
-                **fields,
-            )
-        hasher = _DIGESTS[_DIGEST_BY_NAME[digest_name]][1]
-        if not any(hashlib.new(hasher, c).digest() == expected for c in candidates):
-            return SignatureInfo(
-                valid=False, detail=_("the content was changed after signing"), **fields
-            )
-        ctype = attrs.get("content_type")
-        if ctype is not None and ctype.dotted != econtent_type:  # type: ignore[attr-defined]
-            return SignatureInfo(
-                valid=False,
-                detail=_("the signed content type does not match the content"),
-                **fields,
-            )
-        to_verify: Iterable[bytes] = _signed_attr_encodings(si)
-        failure = _("the signature does not match the signer's certificate (it is damaged or "
-                    "was made with another key)")
-    else:
-        to_verify = candidates
-        failure = _("the content was changed after signing, or the signature is damaged")
-
+    plan = _what_is_signed(si, attrs, candidates, digest_name, econtent_type)
+    if isinstance(plan, str):
+        return SignatureInfo(valid=False, detail=plan, **fields)
+    to_verify, failure = plan
     if any(_check(public_key, family, signature, data, hash_name, pad) for data in to_verify):
         return SignatureInfo(valid=True, detail=_("valid"), **fields)
     return SignatureInfo(valid=False, detail=failure, **fields)
+
+
+def _signing_time(attrs: dict[str, object]) -> dt.datetime | None:
+    """The signing-time attribute (UTC when it names no zone), if there is a readable one."""
+    if "signing_time" not in attrs:
+        return None
+    try:
+        signing_time = attrs["signing_time"].native  # type: ignore[attr-defined]
+    except ValueError:
+        return None
+    if isinstance(signing_time, dt.datetime) and signing_time.tzinfo is None:
+        signing_time = signing_time.replace(tzinfo=UTC)
+    return signing_time
+
+
+def _signer_fields(
+    si: acms.SignerInfo, cert: ax509.Certificate | None, signing_time: dt.datetime | None,
+    detached: bool,
+) -> dict:
+    """What a SignatureInfo says about the signer, from the SignerInfo and its certificate."""
+    sid = si["sid"]
+    fields: dict = {"signing_time": signing_time, "detached": detached}
+    if sid.name == "issuer_and_serial_number":
+        fields["issuer"] = safe_name(sid.chosen["issuer"])
+        fields["serial"] = sid.chosen["serial_number"].native
+    if cert is not None:
+        not_before, not_after = validity_period(cert)
+        at = signing_time or dt.datetime.now(UTC)
+        fields.update(
+            signer=safe_name(cert.subject),
+            signer_email=certificate_email(cert),
+            issuer=safe_name(cert.issuer),
+            serial=cert.serial_number,
+            cert_not_before=not_before,
+            cert_not_after=not_after,
+            cert_valid_at_signing=(
+                not_before <= at <= not_after if not_before and not_after else None
+            ),
+        )
+    return fields
+
+
+def _what_is_signed(
+    si: acms.SignerInfo,
+    attrs: dict[str, object],
+    candidates: list[bytes],
+    digest_name: str,
+    econtent_type: str,
+) -> tuple[Iterable[bytes], str] | str:
+    """The bytes the signature may cover and the verdict if none verifies; or why it fails now.
+
+    With signed attributes the content must match their message digest (and content
+    type) and the signature covers the attributes; without, it covers the content.
+    """
+    if not attrs:
+        return candidates, _("the content was changed after signing, or the signature is "
+                             "damaged")
+    digest = attrs.get("message_digest")
+    expected = digest.native if digest is not None else None  # type: ignore[attr-defined]
+    if not isinstance(expected, bytes):
+        return _("the signature has no message digest attribute and cannot be checked")
+    if not any(hashlib.new(digest_name, c).digest() == expected for c in candidates):
+        return _("the content was changed after signing")
+    ctype = attrs.get("content_type")
+    if ctype is not None and ctype.dotted != econtent_type:  # type: ignore[attr-defined]
+        return _("the signed content type does not match the content")
+    return _signed_attr_encodings(si), _(
+        "the signature does not match the signer's certificate (it is damaged or was made "
+        "with another key)"
+    )
 
 
 def _unsupported(fields: dict, name: str, oid: str) -> SignatureInfo:
@@ -514,10 +431,3 @@ def _unsupported(fields: dict, name: str, oid: str) -> SignatureInfo:
                  "({name}, OID {oid})").format(name=label, oid=oid),
         **fields,
     )
-
-
-def _safe_name(name: ax509.Name) -> str | None:
-    try:
-        return format_name(name)
-    except (ValueError, TypeError):
-        return None

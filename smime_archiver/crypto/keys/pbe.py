@@ -43,55 +43,60 @@ log = logging.getLogger(__name__)
 
 MAX_ITERATIONS = 10_000_000  # far above any real key file; guards against a hostile count
 
-PBES2_OID = "1.2.840.113549.1.5.13"
-PBKDF2_OID = "1.2.840.113549.1.5.12"
+# Algorithms by asn1crypto's names (the dotted OIDs the tables below are keyed by)
+_cipher = algos.EncryptionAlgorithmId.unmap
+_hmac = algos.HmacAlgorithmId.unmap
+_digest = algos.DigestAlgorithmId.unmap
+
+PBES2_OID = _cipher("pbes2")
+PBKDF2_OID = algos.KdfAlgorithmId.unmap("pbkdf2")
 
 # oid: (name, cipher, key length)
 _PKCS12_SCHEMES = {
-    "1.2.840.113549.1.12.1.1": ("pbeWithSHAAnd128BitRC4", "rc4", 16),
-    "1.2.840.113549.1.12.1.2": ("pbeWithSHAAnd40BitRC4", "rc4", 5),
-    "1.2.840.113549.1.12.1.3": ("pbeWithSHAAnd3-KeyTripleDES-CBC", "3des", 24),
-    "1.2.840.113549.1.12.1.4": ("pbeWithSHAAnd2-KeyTripleDES-CBC", "3des", 16),
-    "1.2.840.113549.1.12.1.5": ("pbeWithSHAAnd128BitRC2-CBC", "rc2", 16),
-    "1.2.840.113549.1.12.1.6": ("pbeWithSHAAnd40BitRC2-CBC", "rc2", 5),
+    _cipher("pkcs12_sha1_rc4_128"): ("pbeWithSHAAnd128BitRC4", "rc4", 16),
+    _cipher("pkcs12_sha1_rc4_40"): ("pbeWithSHAAnd40BitRC4", "rc4", 5),
+    _cipher("pkcs12_sha1_tripledes_3key"): ("pbeWithSHAAnd3-KeyTripleDES-CBC", "3des", 24),
+    _cipher("pkcs12_sha1_tripledes_2key"): ("pbeWithSHAAnd2-KeyTripleDES-CBC", "3des", 16),
+    _cipher("pkcs12_sha1_rc2_128"): ("pbeWithSHAAnd128BitRC2-CBC", "rc2", 16),
+    _cipher("pkcs12_sha1_rc2_40"): ("pbeWithSHAAnd40BitRC2-CBC", "rc2", 5),
 }
 # oid: (name, hash, cipher) -- PKCS#5 v1.5 PBES1, 8-byte key and 8-byte IV from PBKDF1
 _PBES1_SCHEMES = {
-    "1.2.840.113549.1.5.1": ("pbeWithMD2AndDES-CBC", "md2", "des"),
-    "1.2.840.113549.1.5.3": ("pbeWithMD5AndDES-CBC", "md5", "des"),
-    "1.2.840.113549.1.5.4": ("pbeWithMD2AndRC2-CBC", "md2", "rc2"),
-    "1.2.840.113549.1.5.6": ("pbeWithMD5AndRC2-CBC", "md5", "rc2"),
-    "1.2.840.113549.1.5.10": ("pbeWithSHA1AndDES-CBC", "sha1", "des"),
-    "1.2.840.113549.1.5.11": ("pbeWithSHA1AndRC2-CBC", "sha1", "rc2"),
+    _cipher("pbes1_md2_des"): ("pbeWithMD2AndDES-CBC", "md2", "des"),
+    _cipher("pbes1_md5_des"): ("pbeWithMD5AndDES-CBC", "md5", "des"),
+    _cipher("pbes1_md2_rc2"): ("pbeWithMD2AndRC2-CBC", "md2", "rc2"),
+    _cipher("pbes1_md5_rc2"): ("pbeWithMD5AndRC2-CBC", "md5", "rc2"),
+    _cipher("pbes1_sha1_des"): ("pbeWithSHA1AndDES-CBC", "sha1", "des"),
+    _cipher("pbes1_sha1_rc2"): ("pbeWithSHA1AndRC2-CBC", "sha1", "rc2"),
 }
 # PBES2 encryption schemes: oid: (name, cipher, key length or None for RC2)
 _PBES2_CIPHERS = {
-    "1.3.14.3.2.7": ("des-cbc", "des", 8),
-    "1.2.840.113549.3.7": ("des-ede3-cbc", "3des", 24),
-    "1.2.840.113549.3.2": ("rc2-cbc", "rc2", None),
-    "2.16.840.1.101.3.4.1.2": ("aes-128-cbc", "aes", 16),
-    "2.16.840.1.101.3.4.1.22": ("aes-192-cbc", "aes", 24),
-    "2.16.840.1.101.3.4.1.42": ("aes-256-cbc", "aes", 32),
+    _cipher("des"): ("des-cbc", "des", 8),
+    _cipher("tripledes_3key"): ("des-ede3-cbc", "3des", 24),
+    _cipher("rc2"): ("rc2-cbc", "rc2", None),
+    _cipher("aes128_cbc"): ("aes-128-cbc", "aes", 16),
+    _cipher("aes192_cbc"): ("aes-192-cbc", "aes", 24),
+    _cipher("aes256_cbc"): ("aes-256-cbc", "aes", 32),
 }
 _PRFS = {
-    "1.2.840.113549.2.7": "sha1",
-    "1.2.840.113549.2.8": "sha224",
-    "1.2.840.113549.2.9": "sha256",
-    "1.2.840.113549.2.10": "sha384",
-    "1.2.840.113549.2.11": "sha512",
-    "1.2.840.113549.2.12": "sha512_224",
-    "1.2.840.113549.2.13": "sha512_256",
+    _hmac("sha1"): "sha1",
+    _hmac("sha224"): "sha224",
+    _hmac("sha256"): "sha256",
+    _hmac("sha384"): "sha384",
+    _hmac("sha512"): "sha512",
+    _hmac("sha512_224"): "sha512_224",
+    _hmac("sha512_256"): "sha512_256",
 }
 # digest algorithms a PKCS#12 MacData may name
 _DIGESTS = {
-    "1.2.840.113549.2.5": "md5",
-    "1.3.14.3.2.26": "sha1",
-    "2.16.840.1.101.3.4.2.4": "sha224",
-    "2.16.840.1.101.3.4.2.1": "sha256",
-    "2.16.840.1.101.3.4.2.2": "sha384",
-    "2.16.840.1.101.3.4.2.3": "sha512",
-    "2.16.840.1.101.3.4.2.5": "sha512_224",
-    "2.16.840.1.101.3.4.2.6": "sha512_256",
+    _digest("md5"): "md5",
+    _digest("sha1"): "sha1",
+    _digest("sha224"): "sha224",
+    _digest("sha256"): "sha256",
+    _digest("sha384"): "sha384",
+    _digest("sha512"): "sha512",
+    _digest("sha512_224"): "sha512_224",
+    _digest("sha512_256"): "sha512_256",
 }
 
 _BLOCK = {"aes": 16, "3des": 8, "des": 8, "rc2": 8}
@@ -203,7 +208,7 @@ def run_cipher(
 ) -> bytes:
     if cipher == "rc4":
         if ARC4 is None:  # pragma: no cover - a build without RC4
-            raise UnsupportedPBEError("1.2.840.113549.3.4", "rc4")
+            raise UnsupportedPBEError(_cipher("rc4"), "rc4")
         stream = Cipher(ARC4(key), mode=None)
         op = stream.decryptor() if decrypt else stream.encryptor()
         return op.update(data) + op.finalize()

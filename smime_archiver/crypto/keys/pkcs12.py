@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
+from asn1crypto import cms as acms
 from asn1crypto import keys
 from asn1crypto import pkcs12 as ap
 from cryptography import x509
@@ -43,15 +44,16 @@ from smime_archiver.i18n import _
 
 log = logging.getLogger(__name__)
 
-DATA = "1.2.840.113549.1.7.1"
-SIGNED_DATA = "1.2.840.113549.1.7.2"
-ENVELOPED_DATA = "1.2.840.113549.1.7.3"
-ENCRYPTED_DATA = "1.2.840.113549.1.7.6"
-KEY_BAG = "1.2.840.113549.1.12.10.1.1"
-SHROUDED_KEY_BAG = "1.2.840.113549.1.12.10.1.2"
-CERT_BAG = "1.2.840.113549.1.12.10.1.3"
-SAFE_CONTENTS_BAG = "1.2.840.113549.1.12.10.1.6"
-X509_CERT = "1.2.840.113549.1.9.22.1"
+# dotted OIDs, by asn1crypto's names (cms.ContentType, pkcs12.BagId, pkcs12.CertId)
+DATA = acms.ContentType.unmap("data")
+SIGNED_DATA = acms.ContentType.unmap("signed_data")
+ENVELOPED_DATA = acms.ContentType.unmap("enveloped_data")
+ENCRYPTED_DATA = acms.ContentType.unmap("encrypted_data")
+KEY_BAG = ap.BagId.unmap("key_bag")
+SHROUDED_KEY_BAG = ap.BagId.unmap("pkcs8_shrouded_key_bag")
+CERT_BAG = ap.BagId.unmap("cert_bag")
+SAFE_CONTENTS_BAG = ap.BagId.unmap("safe_contents")
+X509_CERT = ap.CertId.unmap("x509")
 MAX_NESTING = 8
 
 # Exceptions asn1crypto raises on malformed input (it parses lazily, so they surface late).

@@ -13,9 +13,9 @@ import pytest
 from smime_archiver.crypto.cms.envelope import (
     decrypt_enveloped,
     load_content_info,
-    looks_like_cms,
     recipients_of,
 )
+from smime_archiver.crypto.cms.sniff import looks_like_cms
 from smime_archiver.errors import MalformedMessageError, MessageError
 from tests.support.tools import NSSDB, cms_encrypt, openssl, smime_encrypt
 

@@ -22,7 +22,7 @@ from PIL import Image
 
 from smime_archiver.crypto.cms import layers
 from smime_archiver.crypto.keys.keystore import KeyStore
-from smime_archiver.mime import message as mime
+from smime_archiver.mime import body
 from smime_archiver.model import RawMail, Status
 from smime_archiver.work import Outcome, WorkOptions, process_message
 from tests.support.layers import HEADERS, TEXT, compressed_data, message, multipart, pkcs7_entity
@@ -82,7 +82,7 @@ def test_more_than_1000_header_fields(tmp_path):
 
 
 def test_a_part_larger_than_the_decoded_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(mime, "MAX_PART_BYTES", 1024 * 1024)
+    monkeypatch.setattr(body, "MAX_PART_BYTES", 1024 * 1024)
     big = (b'Content-Type: application/octet-stream; name="stor.bin"\r\n'
            b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(b"\1" * 2_000_000))
     small = (b'Content-Type: text/plain; name="lille.txt"\r\n'

@@ -6,8 +6,7 @@ import base64
 
 import pytest
 
-from smime_archiver.crypto.cms import envelope as cms
-from smime_archiver.crypto.cms import layers
+from smime_archiver.crypto.cms import envelope, layers
 from smime_archiver.crypto.cms.layers import unwrap_message
 from smime_archiver.model import Status
 from tests.support import tools
@@ -251,7 +250,7 @@ def test_unexpected_exception_is_an_error_outcome_without_traceback(people, bob_
     def explode(ci, keystore):
         raise RuntimeError("secret internal state")
 
-    monkeypatch.setattr(cms, "decrypt_enveloped", explode)
+    monkeypatch.setattr(envelope, "decrypt_enveloped", explode)
     original = message(pkcs7_entity(tools.cms_encrypt(TEXT, [people.bob])))
     result = unwrap_message(original, bob_keys)
     assert result.status is Status.ERROR and result.message == original
@@ -264,7 +263,7 @@ def test_unexpected_exception_in_a_nested_part_keeps_the_message(people, bob_key
     def explode(ci, keystore):
         raise KeyError("boom")
 
-    monkeypatch.setattr(cms, "decrypt_enveloped", explode)
+    monkeypatch.setattr(envelope, "decrypt_enveloped", explode)
     note = b"Content-Type: text/plain\r\n\r\nhello"
     original = message(multipart("mixed", [note, pkcs7_entity(
         tools.cms_encrypt(TEXT, [people.bob]))]))
@@ -278,7 +277,7 @@ def test_keyboard_interrupt_is_not_swallowed(people, bob_keys, monkeypatch):
     def interrupt(ci, keystore):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cms, "decrypt_enveloped", interrupt)
+    monkeypatch.setattr(envelope, "decrypt_enveloped", interrupt)
     with pytest.raises(KeyboardInterrupt):
         unwrap_message(message(pkcs7_entity(tools.cms_encrypt(TEXT, [people.bob]))), bob_keys)
 

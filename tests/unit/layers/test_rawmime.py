@@ -8,7 +8,7 @@ import email.policy
 import pytest
 
 from smime_archiver.errors import MalformedMessageError
-from smime_archiver.mime import rawmime
+from smime_archiver.mime import rawmime, structure
 from tests.support.layers import multipart
 
 MSG = (
@@ -180,7 +180,7 @@ def test_nesting_limit_stops_descending_and_is_reported():
     assert len(refs) == rawmime.MAX_NESTING + 1  # not descended past the limit
     deep = [r for r in refs if r.too_deep]
     assert [len(r.path.split(".")) for r in deep] == [rawmime.MAX_NESTING]
-    [(path, text)] = rawmime.structure_defects(data)
+    [(path, text)] = structure.structure_defects(data)
     assert path == deep[0].path and "nested more than 40 levels deep" in text
 
 
@@ -194,5 +194,5 @@ def test_line_endings_and_base64_cleaning_agree_with_their_regular_expressions()
         data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         assert rawmime.canonicalize_crlf(data) == re.sub(rb"\r?\n", b"\r\n", data), data
         assert rawmime._with_line_ending(data, b"\n") == re.sub(rb"\r?\n", b"\n", data), data
-        assert data.translate(None, rawmime._NOT_BASE64) == re.sub(
+        assert data.translate(None, rawmime.NOT_BASE64) == re.sub(
             rb"[^A-Za-z0-9+/=]", b"", data), data

@@ -16,8 +16,9 @@ import pytest
 
 from smime_archiver import cli
 from smime_archiver.crypto.cms.armour import decode_armour, find_armour
+from smime_archiver.crypto.cms.sniff import is_cms_der
 from smime_archiver.mailbox import iter_messages
-from smime_archiver.mailbox.sniff import Kind, is_cms_der, sniff
+from smime_archiver.mailbox.sniff import Kind, sniff
 from smime_archiver.model import RawMail, SourceProblem
 from tests.support import tools
 from tests.support.gpgsm import GpgSM

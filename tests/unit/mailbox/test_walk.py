@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from smime_archiver.mailbox import container_of, describe_locator, iter_messages
+from smime_archiver.mailbox import describe_locator, iter_messages
 from smime_archiver.model import RawMail, SourceProblem
 from tests.support.mailbox import TB_ENVELOPE, message, write_emlx, write_mbox
 
@@ -50,8 +50,8 @@ def test_maildir_plus_plus(tmp_path):
     first = items[0]
     assert first.index is None and first.locator == "" and first.source.endswith(":2,S")
     assert describe_locator(first) == ""
-    assert container_of(first) == str(root)
-    assert container_of(items[3]) == str(root / ".Sendt")
+    assert first.container == str(root)
+    assert items[3].container == str(root / ".Sendt")
 
 
 def test_eml_tree_any_depth_non_ascii_names(tmp_path):
@@ -62,7 +62,7 @@ def test_eml_tree_any_depth_non_ascii_names(tmp_path):
     items = _items(tmp_path / "Arkiv")
     assert _subjects(items) == ["deep", "top"]
     assert items[0].source.endswith("brev ø.eml")
-    assert container_of(items[0]) == str(tmp_path / "Arkiv" / "2009" / "Æbler og pærer")
+    assert items[0].container == str(tmp_path / "Arkiv" / "2009" / "Æbler og pærer")
 
 
 def test_thunderbird_profile_finds_every_mailbox(tmp_path):
@@ -109,7 +109,7 @@ def test_apple_mail_folders(tmp_path):
     items = _items(tmp_path / "Export", tmp_path / "V10")
     assert _subjects(items) == ["apple export", "emlx one"]
     assert items[0].source == str(export / "mbox")
-    assert container_of(items[1]) == str(tmp_path / "V10" / "UUID-1" / "INBOX.mbox")
+    assert items[1].container == str(tmp_path / "V10" / "UUID-1" / "INBOX.mbox")
 
 
 def test_named_files_are_read_by_content_and_problems_explained(tmp_path):

@@ -12,8 +12,7 @@ import base64
 import pytest
 
 from smime_archiver.crypto.cms.layers import unwrap_message
-from smime_archiver.mailbox.mapi import codepage_name
-from smime_archiver.mime.charsets import decode_bytes, decode_unlabelled
+from smime_archiver.mime.charsets import codepage_name, decode_bytes, decode_unlabelled
 from smime_archiver.mime.message import parse_message
 from tests.support import tools
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 
-from smime_archiver.mime.message import decode_bytes, html_to_text, parse_message
+from smime_archiver.mime.charsets import decode_bytes
+from smime_archiver.mime.htmltext import html_to_text
+from smime_archiver.mime.message import parse_message
 
 
 def test_encoded_words_and_latin1_body():
@@ -183,7 +185,7 @@ def test_deeply_nested_multiparts_do_not_recurse_forever():
 
 
 def test_unflow_rfc3676():
-    from smime_archiver.mime.message import unflow
+    from smime_archiver.mime.parts import unflow
 
     text = "Et langt \nafsnit.\n>> Dybt \n>> citat\n>Lavt\n Stuffet\n-- \nSig"
     assert unflow(text, delsp=False).split("\n") == [
@@ -211,7 +213,7 @@ def test_parsed_headers_are_reused_and_views_unchanged(monkeypatch):
     import email.headerregistry
     import email.policy
 
-    import smime_archiver.mime.message as mime
+    from smime_archiver.mime import headers
     from tests.unit.render import samples
 
     messages = [samples.plain_letter(), samples.newsletter(), samples.with_attachments(),
@@ -219,16 +221,16 @@ def test_parsed_headers_are_reused_and_views_unchanged(monkeypatch):
     cached = [parse_message(m) for m in messages]
     # the same value under the same name is parsed once for every look
     key = ("Content-Type", 'text/plain; charset="utf-8"')
-    first = mime._POLICY.header_fetch_parse(*key)
-    assert mime._POLICY.header_fetch_parse(*key) is first
+    first = headers.POLICY.header_fetch_parse(*key)
+    assert headers.POLICY.header_fetch_parse(*key) is first
     long_value = "text/plain; name=" + "x" * 2000
-    assert mime._POLICY.header_fetch_parse("Content-Type", long_value) is not \
-        mime._POLICY.header_fetch_parse("Content-Type", long_value)
+    assert headers.POLICY.header_fetch_parse("Content-Type", long_value) is not \
+        headers.POLICY.header_fetch_parse("Content-Type", long_value)
     # the header class for a name is made once (the stdlib makes one at every call)
-    registry = mime._POLICY.header_factory
+    registry = headers.POLICY.header_factory
     assert registry["Content-Type"] is registry["content-type"]
     assert issubclass(registry["Content-Type"], email.headerregistry.ContentTypeHeader)
     assert issubclass(registry["X-Whatever"], email.headerregistry.UnstructuredHeader)
     # and every view is what the standard library's own policy gives
-    monkeypatch.setattr(mime, "_POLICY", email.policy.default.clone(max_line_length=None))
+    monkeypatch.setattr(headers, "POLICY", email.policy.default.clone(max_line_length=None))
     assert [parse_message(m) for m in messages] == cached

@@ -34,9 +34,9 @@ from asn1crypto import algos, keys
 from smime_archiver.crypto.keys import pbe
 from smime_archiver.i18n import _
 
-PBES2 = "1.2.840.113549.1.5.13"
-RC4 = "1.2.840.113549.3.4"
-# PKCS#12 v1 PBE ids: oid -> (cipher, key length, IV length)
+PBES2 = algos.EncryptionAlgorithmId.unmap("pbes2")
+RC4 = algos.EncryptionAlgorithmId.unmap("rc4")
+# PKCS#12 v1 PBE ids (asn1crypto does not know them): oid -> (cipher, key length, IV length)
 _V1 = {
     "1.2.840.113549.1.12.5.1.1": ("rc4", 16, 0),
     "1.2.840.113549.1.12.5.1.2": ("rc4", 5, 0),
@@ -44,7 +44,7 @@ _V1 = {
     "1.2.840.113549.1.12.5.1.4": ("rc2", 16, 8),
     "1.2.840.113549.1.12.5.1.5": ("rc2", 5, 8),
 }
-TRIPLE_DES_V1 = "1.2.840.113549.1.12.5.1.3"
+TRIPLE_DES_V1 = "1.2.840.113549.1.12.5.1.3"  # the one key3.db's password check uses
 _SHA1 = 20
 
 
