@@ -19,7 +19,7 @@ from smime_archiver.i18n import _
 from smime_archiver.mailbox import container_of, describe_locator, iter_messages
 from smime_archiver.model import ARCHIVED_STATUSES, RawMail, SourceProblem, Status
 from smime_archiver.parallel import Engine, KeyReload
-from smime_archiver.render.status import status_label
+from smime_archiver.texts import status_label
 from smime_archiver.work import WorkOptions
 
 

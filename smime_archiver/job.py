@@ -70,6 +70,7 @@ from smime_archiver.archive.records import (
     write_reports,
 )
 from smime_archiver.archive.report_csv import CsvReport
+from smime_archiver.crypto.keys.certbook import annotate_missing_keys, book_of
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import ArchiverError, OutputError
 from smime_archiver.i18n import _
@@ -208,6 +209,7 @@ class _Job:
         self.out = Path(spec.out_dir)
         self.result = JobResult()
         self.summary = SummaryBuilder(spec.key_files)
+        self.book = book_of(keystore.descriptions())  # names the certificates of missing keys
         self.order: list[Key] = []
         self.made = made_flags(spec.write_eml, spec.write_attachments)
         self.layout = OutputLayout(spec.inputs)
@@ -251,6 +253,7 @@ class _Job:
             shutil.rmtree(tmp, ignore_errors=True)
         self.result.cancelled = self.cancel is not None and self.cancel.is_set()
         self.result.summary = self.summary.summary()
+        annotate_missing_keys(self.result.summary["missing_keys"], self.book)
         self.result.report_path = write_reports(
             self.out, self._report_records(), self.result.summary,
             key_files=list(self.spec.key_files), started=started,
@@ -404,6 +407,7 @@ class _Job:
     def _account(self, item: _Item, record: MessageRecord) -> None:
         self.order.append(item.key)
         self.summary.add(record)
+        self.book.add_signature_json(record.signatures)
         if self.spec.keep_records:
             self.result.records.append(record)
         log.info("%s %s: %s %s", record.source, record.locator, record.status.value,

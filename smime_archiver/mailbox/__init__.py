@@ -35,6 +35,7 @@ from smime_archiver.i18n import _
 from smime_archiver.mailbox.dispatch import read_file
 from smime_archiver.mailbox.walk import is_maildir, walk_folder
 from smime_archiver.model import RawMail, SkippedItem, SourceProblem
+from smime_archiver.texts import describe_locator  # the words live with the other texts
 
 log = logging.getLogger(__name__)
 
@@ -99,27 +100,6 @@ def _distinct_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[str]:
         seen.add(r)
         kept.append(path)
     return kept
-
-
-def describe_locator(item: RawMail | SourceProblem) -> str:
-    """Short human text naming the message inside its source: "message 13 (byte 40960)".
-
-    Empty for one-message files (the file name says it all).
-    """
-    locator = item.locator
-    if not locator:
-        return ""
-    offset = getattr(item, "offset", None)
-    if locator.startswith("#") and "@" in locator:
-        number, _at, byte = locator[1:].partition("@")
-        if number.isdigit() and byte.isdigit():
-            return _("message {number} (byte {offset})").format(
-                number=int(number) + 1, offset=int(byte) if offset is None else offset)
-    folder, hash_, position = locator.rpartition("#")
-    if hash_ and position.isdigit():
-        return _("message {number} in folder {folder}").format(
-            number=int(position) + 1, folder=folder or "/")
-    return locator
 
 
 def container_of(item: RawMail | SourceProblem) -> str:

@@ -33,7 +33,7 @@ from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import KeyFileError, WrongPasswordError
 from smime_archiver.model import KeyDescription
 from smime_archiver.secrets import PasswordVault, SecretStoreError
-from smime_archiver.ui.explain import common_name_of
+from smime_archiver.texts import common_name_of
 from smime_archiver.ui.icons import icon
 from smime_archiver.ui.password_dialog import PasswordDialog
 from smime_archiver.ui.tasks import TaskRunner

@@ -33,12 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from smime_archiver.archive.records import MessageRecord
+from smime_archiver.crypto.keys.certbook import CertificateBook
 from smime_archiver.job import JobResult, OpenedMessage
 from smime_archiver.model import Status
-from smime_archiver.render.status import status_label
 from smime_archiver.secrets import PasswordVault
 from smime_archiver.settings import Settings, SettingsStore
-from smime_archiver.ui.explain import CertificateBook, explain
+from smime_archiver.texts import explain, status_label
 from smime_archiver.ui.export_panel import ExportPanel
 from smime_archiver.ui.icons import icon
 from smime_archiver.ui.key_panel import KeyPanel

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from smime_archiver.archive.records import MessageRecord
 from smime_archiver.job import JobResult
 from smime_archiver.model import Status
-from smime_archiver.render.status import status_label
+from smime_archiver.texts import status_label
 from smime_archiver.ui.icons import icon
 
 
