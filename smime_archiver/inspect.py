@@ -79,7 +79,7 @@ def describe(record: MessageRecord) -> dict[str, Any]:
 def format_text(record: MessageRecord) -> list[str]:
     """Lines for one message, in the user's language."""
     where = record.source
-    locator = describe_locator(record)  # type: ignore[arg-type]
+    locator = describe_locator(record)
     if locator:
         where += f", {locator}"
     lines = [f"{where}: {status_label(record.status)}"]

@@ -71,12 +71,13 @@ from smime_archiver.archive.records import (
 )
 from smime_archiver.archive.report_csv import CsvReport
 from smime_archiver.crypto.keys.certbook import annotate_missing_keys, book_of
+from smime_archiver.crypto.keys.keyring import KeyReload
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import ArchiverError, OutputError
 from smime_archiver.i18n import _
 from smime_archiver.mailbox import container_of, iter_messages
 from smime_archiver.model import RawMail, SkippedItem, SourceProblem, Status
-from smime_archiver.parallel import Engine, KeyReload
+from smime_archiver.parallel import Engine
 from smime_archiver.work import (
     OpenedMessage,
     Outcome,

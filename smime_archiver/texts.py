@@ -200,7 +200,8 @@ def problems_text(problems: Sequence[PartProblem]) -> str:
 
 
 class _Located(Protocol):
-    locator: str
+    @property
+    def locator(self) -> str: ...
 
 
 def describe_locator(item: _Located) -> str:
