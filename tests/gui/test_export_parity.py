@@ -48,7 +48,9 @@ def test_gui_export_matches_the_cli_export(qtbot, window, world, tmp_path, monke
     (spec, keys), = started
     assert spec.jobs == default_jobs()
     assert isinstance(keys, KeyRing) and len(keys) == 1
-    assert keys.reload.files == (str(world["key2012"]),)  # spawned workers can reopen it
+    # spawned workers (Windows, macOS) can reopen it: the file, and the password typed
+    assert keys.reload.files == (str(world["key2012"]),)
+    assert list(keys.reload.source(str(world["key2012"]))) == [PASSWORD_2012]
 
     cli_out = tmp_path / "fra-kommandolinjen"
     monkeypatch.setenv(cli.PASSWORD_ENV, PASSWORD_2012)
