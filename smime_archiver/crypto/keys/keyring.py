@@ -69,8 +69,7 @@ class KeyRing(KeyStore):
     def __init__(self, store: KeyStore | None = None, reload: KeyReload = NO_RELOAD):
         super().__init__()
         if store is not None:
-            self._index = list(store._index)
-            self.certificates = list(store.certificates)
+            self.extend(store)
         self.reload = reload
 
     def __repr__(self) -> str:
