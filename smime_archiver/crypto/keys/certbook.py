@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smime_archiver.model import KeyDescription, RecipientRef, SignatureInfo
-from smime_archiver.texts import common_name_of
+from smime_archiver.texts import certificate_advice, common_name_of
 
 
 @dataclass(frozen=True)
@@ -119,18 +119,21 @@ def certificate_json(cert: KnownCertificate) -> dict[str, Any]:
     }
 
 
-def annotate_missing_keys(missing: list[dict[str, Any]], book: CertificateBook) -> None:
-    """Add to the summary's ``missing_keys`` entries the certificate each recipient is
-    known as (``certificate``) and what to do (``explanation``), where one is known."""
-    from smime_archiver.texts import certificate_advice
+def missing_key_note(ref: RecipientRef, book: CertificateBook) -> dict[str, Any]:
+    """What the report adds about one missing key: the certificate it belongs to
+    (``certificate``) and what to do (``explanation``); empty when nobody knows it."""
+    match = book.match([ref])
+    if match is None:
+        return {}
+    known, cert, mine = match
+    return {"certificate": certificate_json(cert),
+            "explanation": certificate_advice(known, cert, mine)}
 
+
+def annotate_missing_keys(missing: list[dict[str, Any]], book: CertificateBook) -> None:
+    """:func:`missing_key_note` added to each of the summary's ``missing_keys`` entries."""
     for entry in missing:
-        match = book.match([_recipient(entry["recipient"])])
-        if match is None:
-            continue
-        ref, cert, mine = match
-        entry["certificate"] = certificate_json(cert)
-        entry["explanation"] = certificate_advice(ref, cert, mine)
+        entry.update(missing_key_note(_recipient(entry["recipient"]), book))
 
 
 def _recipient(data: dict[str, Any]) -> RecipientRef:
