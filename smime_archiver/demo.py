@@ -205,7 +205,7 @@ def run_demo(folder: Path, say: Callable[[str], None]) -> int:
     from smime_archiver.crypto.keys.keyfiles import load_key_files
     from smime_archiver.job import JobSpec, run_job
     from smime_archiver.model import Status
-    from smime_archiver.render.status import status_label
+    from smime_archiver.texts import status_label
 
     folder = folder.resolve()
     out = folder / "pdf"

@@ -9,46 +9,33 @@ certificates it was encrypted to.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.i18n import _
-from smime_archiver.mailbox import describe_locator, iter_messages
-from smime_archiver.model import ARCHIVED_STATUSES, RawMail, SourceProblem, Status
-from smime_archiver.outcome import MessageOutcome, problem_outcome
-from smime_archiver.parallel import Engine, KeyReload
-from smime_archiver.render.status import status_label
-from smime_archiver.work import WorkOptions
+from smime_archiver.model import ARCHIVED_STATUSES, Status
+from smime_archiver.outcome import MessageOutcome
+from smime_archiver.scan import scan_messages
+from smime_archiver.texts import describe_locator, status_label
 
 
 def inspect_inputs(
     inputs: Sequence[str],
-    keystore: KeyStore,
+    keys: KeyStore,
     *,
     jobs: int = 1,
     start_method: str | None = None,
-    key_reload: KeyReload | None = None,
     cancel: threading.Event | None = None,
 ) -> Iterator[MessageOutcome]:
-    """One outcome per message (or unreadable source), in input order; nothing is written."""
-    options = WorkOptions(tmp_dir=None)
+    """One outcome per message (or unreadable source), in input order; nothing is written.
 
-    def work_of(found: RawMail | SourceProblem) -> RawMail | None:
-        return found if isinstance(found, RawMail) else None
-
-    with Engine(jobs=jobs, keystore=keystore, options=options, start_method=start_method,
-                key_reload=key_reload) as engine:
-        for found, outcome in engine.ordered(iter_messages(list(inputs), cancel=cancel),
-                                             work_of):
-            if outcome is not None:
-                record = outcome.record
-            else:
-                assert isinstance(found, SourceProblem)
-                record = problem_outcome(found)
-            yield dataclasses.replace(record, mailbox=found.container)
+    ``keys``: a :class:`~smime_archiver.crypto.keys.keyring.KeyRing` lets spawned worker
+    processes open the same keys (a bare key store works in this process only).
+    """
+    for scanned in scan_messages(inputs, keys, cancel, jobs=jobs, start_method=start_method):
+        yield scanned.record
 
 
 def describe(record: MessageOutcome) -> dict[str, Any]:
@@ -77,7 +64,7 @@ def describe(record: MessageOutcome) -> dict[str, Any]:
 def format_text(record: MessageOutcome) -> list[str]:
     """Lines for one message, in the user's language."""
     where = record.source
-    locator = describe_locator(record)  # type: ignore[arg-type]
+    locator = describe_locator(record)
     if locator:
         where += f", {locator}"
     lines = [f"{where}: {status_label(record.status)}"]

@@ -21,10 +21,9 @@ written stops a job (:class:`OutputError`; the journal keeps what was done, so
 - ``dedupe``: a message whose Message-ID and bytes equal an earlier one's is not archived
   again; its report line points at the first one's files (``duplicate_of``);
 - ``start_method``: ``"fork"``, ``"spawn"`` or ``"forkserver"`` (default: fork on Linux,
-  spawn elsewhere).  Under spawn/forkserver the workers reload the key files: pass
-  ``key_reload`` (:class:`smime_archiver.parallel.KeyReload`, made with
-  :class:`~smime_archiver.parallel.RecordingPasswords` while loading the keys), else the
-  job runs in the calling process;
+  spawn elsewhere).  Under spawn/forkserver the workers reopen the keys: a
+  :class:`~smime_archiver.crypto.keys.keyring.KeyRing` (what the CLI and the GUI load)
+  carries how; a bare key store without ``key_reload`` runs the job in the calling process;
 - ``keep_records``: keep every :class:`~smime_archiver.outcome.MessageOutcome` in
   :attr:`JobResult.records` (the default); batch runs turn it off to keep memory flat and
   use :attr:`JobResult.summary` (a :class:`~smime_archiver.outcome.JobSummary`).
@@ -53,13 +52,15 @@ from smime_archiver.archive.journal import Key, content_hash, make_key
 from smime_archiver.archive.layout import OutputLayout, stem_of
 from smime_archiver.archive.summary import SummaryBuilder
 from smime_archiver.archive.writer import ArchiveWriter
+from smime_archiver.crypto.keys.certbook import annotate_missing_keys, book_of
+from smime_archiver.crypto.keys.keyring import KeyReload
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import ArchiverError, OutputError
 from smime_archiver.i18n import _
 from smime_archiver.mailbox import iter_messages
 from smime_archiver.model import RawMail, SkippedItem, SourceProblem, Status
 from smime_archiver.outcome import JobSummary, MessageOutcome, MessageRef, problem_outcome
-from smime_archiver.parallel import Engine, KeyReload
+from smime_archiver.parallel import Engine
 from smime_archiver.work import OpenedMessage, Outcome, WorkOptions, open_message
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,7 @@ class _Job:
         self.out = Path(spec.out_dir)
         self.result = JobResult()
         self.summary = SummaryBuilder(spec.key_files)
+        self.book = book_of(keystore.descriptions())  # names the certificates of missing keys
         self.layout = OutputLayout(spec.inputs)
         self.first_seen: dict[tuple[str, str], Key] = {}
         self.bytes = _BytesRead()
@@ -199,7 +201,7 @@ class _Job:
                                   sync_each=self.writer.sync_each)
             self._run_engine(options)
             self.result.cancelled = self.cancel is not None and self.cancel.is_set()
-            self.result.summary = self.summary.summary()
+            self.result.summary = annotate_missing_keys(self.summary.summary(), self.book)
             self.result.report_path = self.writer.finish(
                 self.result.summary, key_files=list(self.spec.key_files), started=started,
                 cancelled=self.result.cancelled)
@@ -309,6 +311,7 @@ class _Job:
 
     def _account(self, item: _Item, outcome: MessageOutcome) -> None:
         self.summary.add(outcome)
+        self.book.add_signatures(outcome.signatures)
         if self.spec.keep_records:
             self.result.records.append(outcome)
         log.info("%s %s: %s %s", outcome.source, outcome.locator, outcome.status.value,

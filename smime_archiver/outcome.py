@@ -216,9 +216,17 @@ class MissingKey:
 
     recipient: RecipientRef
     messages: int
+    # the known certificate this recipient is (crypto.keys.certbook), and what to do
+    certificate: Mapping[str, Any] | None = None
+    explanation: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"recipient": self.recipient.to_json(), "messages": self.messages}
+        out: dict[str, Any] = {"recipient": self.recipient.to_json(), "messages": self.messages}
+        if self.certificate is not None:
+            out["certificate"] = dict(self.certificate)
+        if self.explanation is not None:
+            out["explanation"] = self.explanation
+        return out
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ goes out as soon as the job waits for one of its messages or the input ends.
 (:class:`~smime_archiver.model.PrivateKeyEntry` refuses).  With the ``fork`` start
 method (Linux) the workers inherit the parent's key store.  With ``spawn`` or
 ``forkserver`` (Windows, macOS, frozen builds) each worker loads the key files again from
-a :class:`KeyReload`: the key file paths and the passwords that were tried on each, which
-reach the worker only through the process pipe that carries its start-up arguments
-(never a file, the command line or the environment).  :class:`RecordingPasswords` wraps
-the password source while the parent loads the key files, to know those passwords.
+the :class:`~smime_archiver.crypto.keys.keyring.KeyReload` of the
+:class:`~smime_archiver.crypto.keys.keyring.KeyRing` it is given: the key file paths and
+the passwords that were tried on each, which reach the worker only through the process
+pipe that carries its start-up arguments (never a file, the command line or the
+environment).
 
 **Fresh workers** take over every :data:`RECYCLE_AFTER` messages per worker (the old
 ones finish what they hold and end first), so whatever a library keeps does not pile up.
@@ -43,12 +44,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as futures_wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from smime_archiver import i18n
+from smime_archiver.crypto.keys.keyring import NO_RELOAD, KeyReload, KeyRing, reload_keys
 from smime_archiver.crypto.keys.keystore import KeyStore
-from smime_archiver.crypto.keys.passwords import PasswordSource
 from smime_archiver.errors import ArchiverError
 from smime_archiver.i18n import _
 from smime_archiver.model import RawMail
@@ -81,44 +82,6 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-# --- keys for spawned workers ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class KeyReload:
-    """How a spawned worker loads the same keys: files in order and the passwords tried."""
-
-    files: tuple[str, ...]
-    passwords: dict[str, tuple[str, ...]] = field(repr=False, compare=False)
-
-    def __repr__(self) -> str:  # never show passwords
-        return f"KeyReload({len(self.files)} files)"
-
-    def source(self, key_file: str) -> Iterator[str]:
-        yield from self.passwords.get(key_file, ())
-
-
-class RecordingPasswords:
-    """A password source that remembers, per key file, every password it handed out."""
-
-    def __init__(self, source: PasswordSource):
-        self._source = source
-        self._given: dict[str, list[str]] = {}
-
-    def __call__(self, key_file: str) -> Iterator[str]:
-        given = self._given.setdefault(key_file, [])
-        for password in self._source(key_file):
-            given.append(password)
-            yield password
-
-    def __repr__(self) -> str:
-        return "RecordingPasswords()"
-
-    def reload(self, files: Iterable[str]) -> KeyReload:
-        files = tuple(os.fsdecode(f) for f in files)
-        return KeyReload(files, {f: tuple(self._given.get(f, ())) for f in files})
-
-
 # --- worker side -----------------------------------------------------------------------------
 
 
@@ -144,11 +107,7 @@ def _init_worker(setup: _Setup) -> None:
     keystore = setup.keystore
     problem = None
     if keystore is None:
-        from smime_archiver.crypto.keys.keyfiles import load_key_files
-
-        reload = setup.reload or KeyReload((), {})
-        keystore, _errors = load_key_files(reload.files, reload.source,
-                                           on_warning=lambda _text: None)
+        keystore = reload_keys(setup.reload or NO_RELOAD)
         if len(keystore) != setup.expected_keys:
             problem = _("A worker process could load only {n} of the {total} keys from the key "
                         "files; were they changed or moved during the export? Run the export "
@@ -209,6 +168,8 @@ class Engine:
         self.options = options
         self.keystore = keystore
         self.method = start_method or default_start_method()
+        if key_reload is None and isinstance(keystore, KeyRing):
+            key_reload = keystore.reload
         self.key_reload = key_reload
         if jobs > 1 and self.method != "fork" and key_reload is None and len(keystore):
             log.info("no key reload recipe for %s workers: working in this process", self.method)
@@ -241,7 +202,7 @@ class Engine:
             options=self.options,
             language=i18n.current_language(),
             keystore=self.keystore if fork else None,
-            reload=None if fork else (self.key_reload or KeyReload((), {})),
+            reload=None if fork else (self.key_reload or NO_RELOAD),
             expected_keys=len(self.keystore),
             log_level=logging.getLogger().getEffectiveLevel(),
         )

@@ -2,53 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="da_DK">
 <context>
-    <name>Explain</name>
-    <message>
-        <source>This mail is encrypted. Add your key file (the .p12 or .pfx file you saved from NemID) to open it.</source>
-        <translation>Denne besked er krypteret. Tilføj din nøglefil (den .p12- eller .pfx-fil, du gemte fra NemID) for at åbne den.</translation>
-    </message>
-    <message>
-        <source>This mail was encrypted to your certificate from {year} (serial {serial}, valid {start} to {end}). Add the key file from that time.</source>
-        <translation>Denne besked blev krypteret til dit certifikat fra {year} (serienummer {serial}, gyldigt {start} til {end}). Tilføj nøglefilen fra dengang.</translation>
-    </message>
-    <message>
-        <source>This mail was encrypted to the certificate of {name} from {year} (serial {serial}). If that was you, add the key file from that time.</source>
-        <translation>Denne besked blev krypteret til certifikatet for {name} fra {year} (serienummer {serial}). Hvis det var dig, så tilføj nøglefilen fra dengang.</translation>
-    </message>
-    <message>
-        <source>This mail was encrypted to another certificate from {issuer} (serial {serial}) than the ones in your key files.</source>
-        <translation>Denne besked blev krypteret til et andet certifikat fra {issuer} (serienummer {serial}) end dem i dine nøglefiler.</translation>
-    </message>
-    <message>
-        <source>This mail was encrypted to a certificate from {issuer} (serial {serial}) that none of your key files holds.</source>
-        <translation>Denne besked blev krypteret til et certifikat fra {issuer} (serienummer {serial}), som ingen af dine nøglefiler indeholder.</translation>
-    </message>
-    <message>
-        <source>This mail was encrypted to a key that none of your key files holds.</source>
-        <translation>Denne besked blev krypteret til en nøgle, som ingen af dine nøglefiler indeholder.</translation>
-    </message>
-    <message>
-        <source>The mail is from {year}: add the key file you had then.</source>
-        <translation>Beskeden er fra {year}: Tilføj den nøglefil, du havde dengang.</translation>
-    </message>
-    <message>
-        <source>Add your other key files, for example older or newer ones.</source>
-        <translation>Tilføj dine andre nøglefiler, for eksempel ældre eller nyere.</translation>
-    </message>
-    <message>
-        <source>This mail is damaged and cannot be read in full: {detail} If you have another copy of this mailbox, try that one.</source>
-        <translation>Denne besked er beskadiget og kan ikke læses helt: {detail} Hvis du har en anden kopi af postkassen, så prøv med den.</translation>
-    </message>
-    <message>
-        <source>This mail uses a kind of encryption the program cannot open yet: {detail}</source>
-        <translation>Denne besked bruger en kryptering, som programmet endnu ikke kan åbne: {detail}</translation>
-    </message>
-    <message>
-        <source>Something went wrong with this mail: {detail}</source>
-        <translation>Noget gik galt med denne besked: {detail}</translation>
-    </message>
-</context>
-<context>
     <name>ExportPanel</name>
     <message>
         <source>3. Save as PDF</source>

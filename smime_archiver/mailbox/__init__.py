@@ -44,6 +44,7 @@ from smime_archiver.mailbox import mbox
 from smime_archiver.mailbox.dispatch import container_for, read_file
 from smime_archiver.mailbox.walk import maildir_of, walk_folder
 from smime_archiver.model import RawMail, SkippedItem, SourceProblem
+from smime_archiver.texts import describe_locator  # the words live with the other texts
 
 log = logging.getLogger(__name__)
 
@@ -113,27 +114,6 @@ def _distinct_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[str]:
         seen.add(r)
         kept.append(path)
     return kept
-
-
-def describe_locator(item: RawMail | SourceProblem) -> str:
-    """Short human text naming the message inside its source: "message 13 (byte 40960)".
-
-    Empty for one-message files (the file name says it all).
-    """
-    locator = item.locator
-    if not locator:
-        return ""
-    offset = getattr(item, "offset", None)
-    if locator.startswith("#") and "@" in locator:
-        number, _at, byte = locator[1:].partition("@")
-        if number.isdigit() and byte.isdigit():
-            return _("message {number} (byte {offset})").format(
-                number=int(number) + 1, offset=int(byte) if offset is None else offset)
-    folder, hash_, position = locator.rpartition("#")
-    if hash_ and position.isdigit():
-        return _("message {number} in folder {folder}").format(
-            number=int(position) + 1, folder=folder or "/")
-    return locator
 
 
 def read_one(source: str, locator: str = "", *, index: int | None = None,

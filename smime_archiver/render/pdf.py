@@ -18,7 +18,6 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from smime_archiver import __version__
 from smime_archiver.i18n import _
-from smime_archiver.mailbox import describe_locator
 from smime_archiver.model import MessageView, RawMail, UnwrapResult
 from smime_archiver.render.embedded import embedded_files
 from smime_archiver.render.fonts import SANS, register_fonts, shown_text, string_width
@@ -27,6 +26,7 @@ from smime_archiver.render.pdfa import DocumentMetadata, EmbeddedFile, finish_pd
 from smime_archiver.render.pdfwrite import install as install_fast_writer
 from smime_archiver.render.story import Options, build_story
 from smime_archiver.render.styles import BOTTOM, MARGIN, PAGE
+from smime_archiver.texts import describe_locator
 
 log = logging.getLogger(__name__)
 

@@ -39,10 +39,10 @@ from smime_archiver.render.fonts import MONO, SANS_BOLD, markup
 from smime_archiver.render.html import html_flowables
 from smime_archiver.render.htmltree import count_remote
 from smime_archiver.render.images import IMAGE_TYPES, ImageProblem, image_flowable, placeholder
-from smime_archiver.render.status import encryption_line, protection_lines, status_label
 from smime_archiver.render.styles import FRAME_HEIGHT, FRAME_WIDTH, LIGHT_GREY, styles, table_style
 from smime_archiver.render.tables import Table
 from smime_archiver.render.text import breakable, text_flowables
+from smime_archiver.texts import encryption_line, protection_lines, status_label
 
 _STATUS_COLOURS = {
     Status.DECRYPTED: colors.HexColor("#e6f4ea"),

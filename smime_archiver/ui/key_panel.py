@@ -2,7 +2,8 @@
 
 Each file is loaded on a worker thread; a password is asked for in a dialog (never
 by the worker) and may be remembered in a secure OS keyring.  After every change the
-whole key store is rebuilt from all files (keys and certificates pair across files).
+whole key ring is rebuilt from all files (keys and certificates pair across files), by
+the same :func:`~smime_archiver.crypto.keys.keyring.load_key_ring` as the CLI's.
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from smime_archiver.crypto.keys.keyfiles import KeyFileResult, load_key_file, load_key_files
-from smime_archiver.crypto.keys.keystore import KeyStore
+from smime_archiver.crypto.keys.keyfiles import KeyFileResult, load_key_file
+from smime_archiver.crypto.keys.keyring import KeyRing, load_key_ring
 from smime_archiver.errors import KeyFileError, WrongPasswordError
 from smime_archiver.model import KeyDescription
 from smime_archiver.secrets import PasswordVault, SecretStoreError
-from smime_archiver.ui.explain import common_name_of
+from smime_archiver.texts import common_name_of
 from smime_archiver.ui.icons import icon
 from smime_archiver.ui.password_dialog import PasswordDialog
 from smime_archiver.ui.tasks import TaskRunner
@@ -71,7 +72,7 @@ class KeyPanel(QGroupBox):
         self.tasks = tasks
         self._recent = recent
         self.files: dict[str, KeyFile] = {}
-        self.keystore = KeyStore()
+        self.keystore = KeyRing()  # the keys of all files, and how workers reopen them
         self.counts: dict[str, int] | None = None  # messages opened per key file (last scan)
         self._queue: list[str] = []
         self._busy = False
@@ -263,11 +264,11 @@ class KeyPanel(QGroupBox):
 
         warnings: list[str] = []
         self._set_busy(True)
-        self.tasks.run(lambda: load_key_files(paths, source, on_warning=warnings.append),
+        self.tasks.run(lambda: load_key_ring(paths, source, on_warning=warnings.append),
                        lambda result: self._rebuilt(result, warnings),
                        self._rebuild_failed)
 
-    def _rebuilt(self, result: tuple[KeyStore, list[KeyFileError]], warnings: list[str]) -> None:
+    def _rebuilt(self, result: tuple[KeyRing, list[KeyFileError]], warnings: list[str]) -> None:
         store, errors = result
         self.keystore = store
         for kf in self.files.values():

@@ -13,39 +13,30 @@ import logging
 from collections import Counter
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QItemSelection, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QItemSelection, QThread, Signal, Slot
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
-    QSplitter,
-    QStackedWidget,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
 )
 
+from smime_archiver.crypto.keys.certbook import CertificateBook
 from smime_archiver.job import JobResult, OpenedMessage
 from smime_archiver.model import Status
-from smime_archiver.outcome import MessageOutcome as MessageRecord
-from smime_archiver.render.status import status_label
+from smime_archiver.outcome import MessageOutcome
 from smime_archiver.secrets import PasswordVault
 from smime_archiver.settings import Settings, SettingsStore
-from smime_archiver.ui.explain import CertificateBook, explain
+from smime_archiver.texts import explain, status_label
+from smime_archiver.ui import window_parts as parts
 from smime_archiver.ui.export_panel import ExportPanel
 from smime_archiver.ui.icons import icon
 from smime_archiver.ui.key_panel import KeyPanel
-from smime_archiver.ui.message_model import DATE, SUBJECT, MessageFilterProxy, MessageTableModel
+from smime_archiver.ui.language import install_translator
+from smime_archiver.ui.message_model import DATE
 from smime_archiver.ui.places import usual_places
 from smime_archiver.ui.preview import PreviewThread
-from smime_archiver.ui.preview_pane import PreviewPane
 from smime_archiver.ui.rows import MessageRow
 from smime_archiver.ui.scan import ScanThread
 from smime_archiver.ui.source_panel import SourcePanel
@@ -94,87 +85,9 @@ class MainWindow(QMainWindow):
         self.keys = KeyPanel(vault, self.tasks, lambda: self.settings.recent_key_files, self)
         self.sources = SourcePanel(places, self)
         self.export_panel = ExportPanel(self)
-        self.export_panel.folder_edit.setText(self.settings.output_folder)
-        self.export_panel.eml_box.setChecked(self.settings.export_eml)
-        self.export_panel.attachments_box.setChecked(self.settings.export_attachments)
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.keys)
-        left_layout.addWidget(self.sources)
-        left_layout.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setMinimumWidth(left.minimumSizeHint().width()
-                               + scroll.verticalScrollBar().sizeHint().width() + 4)
-        column = QWidget(self)  # steps 1 and 2 scroll; step 3 stays in view
-        column_layout = QVBoxLayout(column)
-        column_layout.addWidget(scroll, 1)
-        column_layout.addWidget(self.export_panel)
-
-        self.model = MessageTableModel(self)
-        self.proxy = MessageFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
-        self.table = QTableView(self)
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(DATE, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(SUBJECT, QHeaderView.ResizeMode.Stretch)
-        self._size_columns()
-        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-
-        self.search_caption = QLabel(self)
-        self.search = QLineEdit(self)
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.proxy.set_search)
-        self.search_caption.setBuddy(self.search)
-        self.filter_caption = QLabel(self)
-        self.filter_box = QComboBox(self)
-        self.filter_box.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.filter_box.setMinimumContentsLength(12)
-        self.filter_box.currentIndexChanged.connect(self._filter_changed)
-        self.filter_caption.setBuddy(self.filter_box)
-        bar = QHBoxLayout()
-        bar.addWidget(self.search_caption)
-        bar.addWidget(self.search, 2)
-        bar.addWidget(self.filter_caption)
-        bar.addWidget(self.filter_box, 1)
-
-        self.welcome = QLabel(self)
-        self.welcome.setWordWrap(True)
-        self.welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.welcome.setTextFormat(Qt.TextFormat.RichText)
-        self.table_stack = QStackedWidget(self)
-        self.table_stack.addWidget(self.welcome)
-        self.table_stack.addWidget(self.table)
-        self.preview = PreviewPane(self._explain_row, self)
-        self.preview.save_folder = lambda: self.export_panel.folder or str(Path.home())
-        self.right_split = QSplitter(Qt.Orientation.Vertical, self)
-        top = QWidget(self)
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addLayout(bar)
-        top_layout.addWidget(self.table_stack)
-        self.right_split.addWidget(top)
-        self.right_split.addWidget(self.preview)
-        self.right_split.setStretchFactor(0, 2)
-        self.right_split.setStretchFactor(1, 3)
-        self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
-        self.main_split.addWidget(column)
-        self.main_split.addWidget(self.right_split)
-        self.main_split.setStretchFactor(1, 1)
-        self.setCentralWidget(self.main_split)
+        column = parts.steps_column(self)
+        parts.make_table(self)
+        self.setCentralWidget(parts.main_split(self, column, parts.search_bar(self)))
         self.status_label = QLabel(self)
         self.statusBar().addWidget(self.status_label, 1)
 
@@ -187,55 +100,12 @@ class MainWindow(QMainWindow):
         self.sources.sources_changed.connect(self._sources_changed)
         self.export_panel.export_requested.connect(self.start_export)
         self.export_panel.cancel_requested.connect(self.cancel_export)
-        self._make_menus()
+        parts.make_menus(self)
         self.retranslate()
         self._restore_geometry()
         self._show_table_or_welcome()
 
     # --- menus and texts ------------------------------------------------------------------
-
-    def _make_menus(self) -> None:
-        self.file_menu = self.menuBar().addMenu("")
-        self.add_key_action = QAction(icon("key"), "", self)
-        self.add_key_action.setShortcut(QKeySequence("Ctrl+K"))
-        self.add_key_action.triggered.connect(self.keys.choose_key_files)
-        self.add_mailbox_action = QAction(icon("mailbox"), "", self)
-        self.add_mailbox_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.add_mailbox_action.triggered.connect(self.sources.choose_files)
-        self.add_folder_action = QAction(icon("folder"), "", self)
-        self.add_folder_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
-        self.add_folder_action.triggered.connect(self.sources.choose_folder)
-        self.export_action = QAction(icon("export"), "", self)
-        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.export_action.triggered.connect(self.start_export)
-        self.quit_action = QAction("", self)
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        self.quit_action.triggered.connect(self.close)
-        for action in (self.add_key_action, self.add_mailbox_action, self.add_folder_action,
-                       self.export_action):
-            self.file_menu.addAction(action)
-        self.file_menu.addSeparator()
-        self.file_menu.addAction(self.quit_action)
-
-        self.find_action = QAction("", self)
-        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
-        self.find_action.triggered.connect(lambda: self.search.setFocus())
-        self.addAction(self.find_action)
-
-        self.settings_menu = self.menuBar().addMenu("")
-        self.language_menu = self.settings_menu.addMenu("")
-        self.language_group = QActionGroup(self)
-        self.language_actions: dict[str, QAction] = {}
-        for code in ("", "da", "en"):
-            action = QAction("", self, checkable=True)
-            action.setChecked(code == self.settings.language)
-            action.triggered.connect(lambda _c=False, c=code: self.set_language(c))
-            self.language_group.addAction(action)
-            self.language_menu.addAction(action)
-            self.language_actions[code] = action
-        self.help_menu = self.menuBar().addMenu("")
-        self.about_action = self.help_menu.addAction("")
-        self.about_action.triggered.connect(self._about)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -297,8 +167,6 @@ class MainWindow(QMainWindow):
         self.table.setColumnWidth(3, widest + pad + metrics.height())
 
     def set_language(self, code: str) -> None:
-        from smime_archiver.ui.app import install_translator
-
         self.settings.language = code
         self.settings_store.save(self.settings)
         app = QApplication.instance()
@@ -467,7 +335,7 @@ class MainWindow(QMainWindow):
         return explain(row.status, row.detail, row.recipients, row.date, self.book,
                        len(self.keys.keystore) > 0)
 
-    def _explain_record(self, record: MessageRecord) -> str:
+    def _explain_record(self, record: MessageOutcome) -> str:
         try:
             date = dt.datetime.fromisoformat(record.date) if record.date else None
         except ValueError:
@@ -516,7 +384,7 @@ class MainWindow(QMainWindow):
             self.export_panel.set_cancelling()
 
     @Slot(int, object)
-    def _export_progress(self, done: int, _record: MessageRecord) -> None:
+    def _export_progress(self, done: int, _record: MessageOutcome) -> None:
         self.export_panel.set_progress(done)
 
     def _end_export(self) -> None:

@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 )
 
 from smime_archiver.model import Status
-from smime_archiver.render.status import status_label
+from smime_archiver.texts import status_label
 from smime_archiver.ui.icons import status_icon
 from smime_archiver.ui.rows import MessageRow, matches
 

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import QTextBrowser
 
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.job import open_message
-from smime_archiver.model import Attachment, MessageView
+from smime_archiver.model import Attachment, MessageView, RawMail
+from smime_archiver.scan import read_message
 from smime_archiver.ui.rows import MessageRow
-from smime_archiver.ui.scan import read_back
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +65,19 @@ class PreviewThread(QThread):
                 token, row, keystore = self._pending
                 self._pending = None
             try:
-                raw = read_back(row, self._cancel)
+                raw = _raw_of(row, self._cancel)
                 opened = open_message(raw, keystore) if raw is not None else None
             except Exception:  # shown as "could not be read again"; the thread goes on
                 log.exception("preview of message %s failed", row.number)
                 opened = None
             self.opened.emit(token, row, opened)
+
+
+def _raw_of(row: MessageRow, cancel: threading.Event) -> RawMail | None:
+    """The row's raw message: kept by the scan, or read again from its source by the core."""
+    if row.raw is not None:
+        return row.raw
+    return read_message(row.source, row.locator, row.index, cancel)
 
 
 class OfflineBrowser(QTextBrowser):

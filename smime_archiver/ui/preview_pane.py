@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from smime_archiver.archive.names import safe_attachment_name
 from smime_archiver.job import OpenedMessage
 from smime_archiver.model import ARCHIVED_STATUSES, Attachment
-from smime_archiver.render.status import protection_lines, status_label
+from smime_archiver.texts import protection_lines, status_label
 from smime_archiver.ui.icons import icon, status_icon
 from smime_archiver.ui.preview import (
     OfflineBrowser,

@@ -1,4 +1,4 @@
-"""Scanning mailboxes off the UI thread: every message is opened with the loaded keys.
+"""Scanning mailboxes off the UI thread, through the core's scan (:mod:`smime_archiver.scan`).
 
 The thread sends rows in batches (at most every 0.1 s or 500 rows) so a mailbox of
 50,000 messages streams into the table without flooding the event loop.  Cancel
@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from PySide6.QtCore import QThread, Signal
 
 from smime_archiver.crypto.keys.keystore import KeyStore
-from smime_archiver.job import open_message
-from smime_archiver.mailbox import iter_messages, read_one
 from smime_archiver.model import RawMail
+from smime_archiver.scan import Scanned, ScanObserver, scan_inputs
 from smime_archiver.ui.rows import RAW_BUDGET, MessageRow, row_from_opened, row_from_problem
 
 log = logging.getLogger(__name__)
@@ -26,19 +25,49 @@ BATCH_ROWS = 500
 BATCH_SECONDS = 0.1
 
 
+class _Rows(ScanObserver):
+    """Turns what the scan found into table rows and hands them on in batches."""
+
+    def __init__(self, thread: ScanThread):
+        self.thread = thread
+        self.batch: list[MessageRow] = []
+        self.kept = 0  # bytes of raw mail kept for previews
+        self.last = time.monotonic()
+
+    def message_scanned(self, scanned: Scanned) -> None:
+        found, opened = scanned.found, scanned.opened
+        if isinstance(found, RawMail) and opened is not None:
+            keep = self.kept + len(found.data) <= self.thread.raw_budget
+            self.kept += len(found.data) if keep else 0
+            row = row_from_opened(scanned.number, opened, keep)
+        else:
+            assert not isinstance(found, RawMail)
+            row = row_from_problem(scanned.number, found)
+        self.batch.append(row)
+        now = time.monotonic()
+        if len(self.batch) >= BATCH_ROWS or now - self.last >= BATCH_SECONDS:
+            self.flush()
+            self.last = now
+
+    def flush(self) -> None:
+        if self.batch:
+            self.thread.rows_ready.emit(self.thread.generation, self.batch)
+            self.batch = []
+
+
 class ScanThread(QThread):
-    """Reads ``inputs`` and opens each message with ``keystore``; emits rows in batches."""
+    """Scans ``inputs``, opening each message with ``keys``; emits rows in batches."""
 
     rows_ready = Signal(int, object)  # generation, list[MessageRow]
     scan_done = Signal(int, bool)  # generation, cancelled
     scan_failed = Signal(int, str)  # generation, text
 
-    def __init__(self, generation: int, inputs: Sequence[str], keystore: KeyStore,
+    def __init__(self, generation: int, inputs: Sequence[str], keys: KeyStore,
                  parent=None, raw_budget: int = RAW_BUDGET):
         super().__init__(parent)
         self.generation = generation
         self.inputs = list(inputs)
-        self.keystore = keystore
+        self.keys = keys
         self.cancel_event = threading.Event()
         self.raw_budget = raw_budget
 
@@ -46,41 +75,13 @@ class ScanThread(QThread):
         self.cancel_event.set()
 
     def run(self) -> None:
+        rows = _Rows(self)
         try:
-            self._scan()
+            scan_inputs(self.inputs, self.keys, rows, self.cancel_event)
         except Exception as e:  # reported to the window; the thread must not die silently
             log.exception("scan failed")
             self.scan_failed.emit(self.generation, f"{type(e).__name__}: {e}")
             return
+        if not self.cancel_event.is_set():
+            rows.flush()
         self.scan_done.emit(self.generation, self.cancel_event.is_set())
-
-    def _scan(self) -> None:
-        batch: list[MessageRow] = []
-        kept = 0
-        last = time.monotonic()
-        number = 0
-        for item in iter_messages(self.inputs, cancel=self.cancel_event):
-            if self.cancel_event.is_set():
-                break
-            if isinstance(item, RawMail):
-                keep = kept + len(item.data) <= self.raw_budget
-                kept += len(item.data) if keep else 0
-                row = row_from_opened(number, open_message(item, self.keystore), keep)
-            else:
-                row = row_from_problem(number, item)
-            number += 1
-            batch.append(row)
-            now = time.monotonic()
-            if len(batch) >= BATCH_ROWS or now - last >= BATCH_SECONDS:
-                self.rows_ready.emit(self.generation, batch)
-                batch = []
-                last = now
-        if batch and not self.cancel_event.is_set():
-            self.rows_ready.emit(self.generation, batch)
-
-
-def read_back(row: MessageRow, cancel: threading.Event | None = None) -> RawMail | None:
-    """The raw message of ``row``: kept bytes, or read again from its source."""
-    if row.raw is not None:
-        return row.raw
-    return read_one(row.source, row.locator, index=row.index, cancel=cancel)

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 
 from smime_archiver.job import JobResult
 from smime_archiver.model import Status
-from smime_archiver.outcome import MessageOutcome as MessageRecord
-from smime_archiver.render.status import status_label
+from smime_archiver.outcome import MessageOutcome
+from smime_archiver.texts import status_label
 from smime_archiver.ui.icons import icon
 
 
@@ -32,7 +32,7 @@ class SummaryDialog(QDialog):
     folder_opened = Signal(str)
 
     def __init__(self, result: JobResult, folder: str,
-                 explain: Callable[[MessageRecord], str], parent=None,
+                 explain: Callable[[MessageOutcome], str], parent=None,
                  opener: Callable[[str], bool] = open_folder):
         super().__init__(parent)
         self.folder = folder

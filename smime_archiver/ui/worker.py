@@ -8,26 +8,31 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from smime_archiver.crypto.keys.keystore import KeyStore
+from smime_archiver.crypto.keys.keyring import KeyRing
 from smime_archiver.errors import ArchiverError
 from smime_archiver.job import JobObserver, JobProgress, JobResult, JobSpec, run_job
-from smime_archiver.outcome import MessageOutcome as MessageRecord
+from smime_archiver.outcome import MessageOutcome
+from smime_archiver.parallel import default_jobs
 
 log = logging.getLogger(__name__)
 
-def make_spec(inputs: list[str], out_dir: Path, keystore: KeyStore,
+
+def make_spec(inputs: list[str], out_dir: Path, keys: KeyRing,
               options: dict[str, bool]) -> JobSpec:
+    """The job the CLI's ``export`` would run: every CPU, the default start method."""
     return JobSpec(inputs=tuple(inputs), out_dir=out_dir,
-                   key_files=tuple(d.to_json() for d in keystore.descriptions()),
+                   key_files=tuple(d.to_json() for d in keys.descriptions()),
+                   jobs=default_jobs(),
                    write_eml=options.get("eml", False),
-                   write_attachments=options.get("attachments", False))
+                   write_attachments=options.get("attachments", False),
+                   keep_records=True)  # the summary dialog lists what was not archived
 
 
 class _Observer(JobObserver):
     def __init__(self, worker: ExportWorker):
         self.worker = worker
 
-    def message_done(self, record: MessageRecord, done: int) -> None:
+    def message_done(self, record: MessageOutcome, done: int) -> None:
         self.worker.progress.emit(done, record)
 
     def job_progress(self, progress: JobProgress) -> None:
@@ -37,21 +42,21 @@ class _Observer(JobObserver):
 class ExportWorker(QObject):
     """Moved to a QThread; ``run`` executes the export there. Never prompts."""
 
-    progress = Signal(int, object)  # messages done, MessageRecord
+    progress = Signal(int, object)  # messages done, MessageOutcome
     job_progress = Signal(object)  # JobProgress (bytes read of the total, once measured)
     finished = Signal(object)  # JobResult
     failed = Signal(str)  # translated error text
 
-    def __init__(self, spec: JobSpec, keystore: KeyStore):
+    def __init__(self, spec: JobSpec, keys: KeyRing):
         super().__init__()
         self.spec = spec
-        self.keystore = keystore
+        self.keys = keys
         self.cancel_event = threading.Event()
 
     @Slot()
     def run(self) -> None:
         try:
-            result: JobResult = run_job(self.spec, self.keystore, _Observer(self),
+            result: JobResult = run_job(self.spec, self.keys, _Observer(self),
                                         self.cancel_event)
         except ArchiverError as e:
             self.failed.emit(e.message)

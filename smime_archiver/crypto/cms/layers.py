@@ -15,21 +15,17 @@ byte around them.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import re
 from dataclasses import dataclass, field
 
 from asn1crypto import cms as acms
 
 from smime_archiver.crypto.cms import envelope
-from smime_archiver.crypto.cms.algorithms import cipher_label
 from smime_archiver.crypto.cms.compressed import decompress_compressed
 from smime_archiver.crypto.cms.merge import bare_cms_entity, inner_name, merge_layer
 from smime_archiver.crypto.cms.signed import has_content, verify_signed_data
 from smime_archiver.crypto.cms.sniff import looks_like_cms
 from smime_archiver.crypto.keys.keystore import KeyStore
-from smime_archiver.crypto.names import short_name
 from smime_archiver.errors import (
     LimitExceededError,
     MalformedMessageError,
@@ -37,7 +33,7 @@ from smime_archiver.errors import (
     NoMatchingKeyError,
     UnsupportedAlgorithmError,
 )
-from smime_archiver.i18n import _, ngettext
+from smime_archiver.i18n import _
 from smime_archiver.mime.rawmime import (
     CRLF,
     Entity,
@@ -52,7 +48,6 @@ from smime_archiver.mime.rawmime import (
 from smime_archiver.mime.structure import read_structure
 from smime_archiver.model import (
     ARCHIVED_STATUSES,
-    EncryptionInfo,
     Layer,
     PartProblem,
     RecipientRef,
@@ -60,6 +55,7 @@ from smime_archiver.model import (
     Status,
     UnwrapResult,
 )
+from smime_archiver.texts import describe_layers, problems_text
 
 log = logging.getLogger(__name__)
 
@@ -398,7 +394,7 @@ def _outcome(message: bytes, state: _State) -> UnwrapResult:
         status = Status.SIGNED
     else:
         status = Status.PLAIN
-    detail = _describe_layers(layers)
+    detail = describe_layers(layers)
     recipients: tuple[RecipientRef, ...] = ()
     oid = None
     if problems:
@@ -406,12 +402,7 @@ def _outcome(message: bytes, state: _State) -> UnwrapResult:
         status = first.status
         recipients = first.recipients
         oid = first.oid
-        where = _("part {part}").format(part=first.part) if first.part else _("the message")
-        problem_text = ngettext(
-            "{count} part could not be opened or read completely ({where}).",
-            "{count} parts could not be opened or read completely; the first is {where}.",
-            len(problems),
-        ).format(count=len(problems), where=where) + " " + first.detail
+        problem_text = problems_text(problems)
         detail = problem_text if not layers else f"{detail} {problem_text}"
     if notes:
         detail = " ".join((detail, *notes))
@@ -425,61 +416,3 @@ def _outcome(message: bytes, state: _State) -> UnwrapResult:
         oid=oid,
         notes=notes,
     )
-
-
-def _describe_layers(layers: tuple[Layer, ...]) -> str:
-    phrases: list[str] = []
-    for layer in layers:
-        if layer.encryption is not None:
-            phrases.append(_encryption_phrase(layer.encryption, layer.part))
-        elif layer.kind == "signed":
-            if not layer.signatures:
-                phrases.append(_("signed, but the signature part holds no signature"))
-            phrases.extend(_signature_phrase(s, layer.part) for s in layer.signatures)
-        elif layer.kind == "compressed":
-            phrases.append(_("decompressed"))
-    if not phrases:
-        return _("The message is neither encrypted nor signed.")
-    text = "; ".join(phrases)
-    return text[:1].upper() + text[1:] + "."
-
-
-def _encryption_phrase(info: EncryptionInfo, part: str | None) -> str:
-    key_file = re.split(r"[\\/]", info.key_source)[-1] if info.key_source else "?"
-    if part:
-        return _("part {part} decrypted ({cipher}) with the key from {file}").format(
-            part=part, cipher=cipher_label(info.content_algorithm), file=key_file
-        )
-    return _("decrypted ({cipher}) with the key from {file}").format(
-        cipher=cipher_label(info.content_algorithm), file=key_file
-    )
-
-
-def _signature_phrase(sig: SignatureInfo, part: str | None) -> str:
-    signer = _signer_label(sig)
-    verdict = (
-        _("signature valid")
-        if sig.valid
-        else _("signature not valid ({reason})").format(reason=sig.detail)
-    )
-    if part:
-        text = _("part {part} signed by {signer}, {verdict}").format(
-            part=part, signer=signer, verdict=verdict
-        )
-    else:
-        text = _("signed by {signer}, {verdict}").format(signer=signer, verdict=verdict)
-    now = dt.datetime.now(dt.timezone.utc)
-    if sig.cert_valid_at_signing is False:
-        text += ", " + _("certificate not valid when the message was signed")
-    elif sig.cert_not_after is not None and sig.cert_not_after < now:
-        text += ", " + _("certificate expired {date}").format(
-            date=sig.cert_not_after.date().isoformat()
-        )
-    return text
-
-
-def _signer_label(sig: SignatureInfo) -> str:
-    """The signer's common name (the whole subject when it has none)."""
-    if not sig.signer:
-        return _("an unknown signer")
-    return short_name(sig.signer)

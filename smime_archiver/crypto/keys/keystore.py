@@ -82,6 +82,11 @@ class KeyStore:
     def add(self, entry: PrivateKeyEntry) -> None:
         self._index.append(_index(entry))
 
+    def extend(self, other: KeyStore) -> None:
+        """Take over ``other``'s keys (already indexed) and certificates, in their order."""
+        self._index.extend(other._index)
+        self.certificates.extend(other.certificates)
+
     def __len__(self) -> int:
         return len(self._index)
 

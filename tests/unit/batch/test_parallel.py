@@ -9,8 +9,9 @@ import pytest
 
 from smime_archiver import parallel
 from smime_archiver.crypto.keys.keyfiles import load_key_files
+from smime_archiver.crypto.keys.keyring import KeyReload, RecordingPasswords, load_key_ring
 from smime_archiver.model import RawMail, Status
-from smime_archiver.parallel import Engine, KeyReload, RecordingPasswords
+from smime_archiver.parallel import Engine
 from smime_archiver.work import WorkOptions
 from tests.support import tools
 
@@ -54,6 +55,17 @@ def test_outcomes_come_back_in_order_with_the_keys(keys, method):
         assert run(engine, keys["messages"]) == expected
     assert [s for _i, s, _subj in expected] == [Status.DECRYPTED] * 12
     assert [subj for _i, _s, subj in expected] == [f"n{i}" for i in range(12)]
+
+
+def test_a_key_ring_carries_its_reload_recipe_to_spawned_workers(keys):
+    ring, errors = load_key_ring([keys["p12"]], lambda _f: iter(["forkert", PASSWORD]))
+    assert not errors and len(ring) == 1
+    assert PASSWORD not in repr(ring) and PASSWORD not in repr(ring.reload)
+    engine = Engine(jobs=2, keystore=ring, options=WorkOptions(None), start_method="spawn")
+    with engine:
+        assert engine.jobs == 2  # the ring knows how to reopen its keys: workers are used
+        got = run(engine, keys["messages"][:4])
+    assert [s for _i, s, _subj in got] == [Status.DECRYPTED] * 4
 
 
 def test_items_without_work_keep_their_place(keys):
