@@ -54,8 +54,19 @@ class GpgSM:
                 "-out", str(p12), "-passout", "env:GPGSM_P12", "-keypbe", "PBE-SHA1-3DES",
                 "-certpbe", "NONE", "-macalg", "sha1", env={"GPGSM_P12": password})
         self._agent = True
-        self._run("--pinentry-mode", "loopback", "--passphrase-fd", "0", "--import", str(p12),
-                  input=password.encode() + b"\n")
+        args = ("--pinentry-mode", "loopback", "--passphrase-fd", "0", "--import", str(p12))
+        try:
+            self._run(*args, input=password.encode() + b"\n")
+        except ToolError as e:
+            # Seen once in a full run on a loaded 2-core machine (4 suites at once): the
+            # agent gpgsm had just started answered the loopback inquiry without our
+            # passphrase ("decryption failed").  This is fixture making, not the behaviour
+            # under test: start a fresh agent and import once more; a second failure stands.
+            if "decryption failed" not in str(e):
+                raise
+            self.close()
+            self._agent = True
+            self._run(*args, input=password.encode() + b"\n")
         p12.unlink()
         self._password = password
         return ident.cert.fingerprint(hashes.SHA1()).hex().upper()
