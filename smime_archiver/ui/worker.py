@@ -19,10 +19,16 @@ log = logging.getLogger(__name__)
 
 def make_spec(inputs: list[str], out_dir: Path, keys: KeyRing,
               options: dict[str, bool]) -> JobSpec:
-    """The job the CLI's ``export`` would run: every CPU, the default start method."""
+    """The job the CLI's ``export`` would run: every CPU, the same KeyRing.
+
+    The one difference: workers are started with ``spawn`` on every platform (the default on
+    Windows and macOS already).  This process runs Qt's threads and the preview; a ``fork``
+    from it could copy a lock some other thread holds (inside OpenSSL, say) into a worker,
+    which would then hang.  Spawned workers reopen the keys from the KeyRing's recipe.
+    """
     return JobSpec(inputs=tuple(inputs), out_dir=out_dir,
                    key_files=tuple(d.to_json() for d in keys.descriptions()),
-                   jobs=default_jobs(),
+                   jobs=default_jobs(), start_method="spawn",
                    write_eml=options.get("eml", False),
                    write_attachments=options.get("attachments", False),
                    keep_records=True)  # the summary dialog lists what was not archived

@@ -47,6 +47,7 @@ def test_gui_export_matches_the_cli_export(qtbot, window, world, tmp_path, monke
 
     (spec, keys), = started
     assert spec.jobs == default_jobs()
+    assert spec.start_method == "spawn"  # never fork from the GUI's threads
     assert isinstance(keys, KeyRing) and len(keys) == 1
     # spawned workers (Windows, macOS) can reopen it: the file, and the password typed
     assert keys.reload.files == (str(world["key2012"]),)
