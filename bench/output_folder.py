@@ -10,6 +10,9 @@ peak RSS, so a checkout before and after can be compared:
     python bench/output_folder.py --count 2000
     PYTHONPATH=/path/to/older/checkout python bench/output_folder.py --count 2000
 
+It also times the renames alone (--count files into 8 folders two levels deep):
+``safefs.replace_into`` against ``mkdir(parents=True)`` + ``os.replace`` as before.
+
 Not part of the test suite.
 """
 
@@ -43,6 +46,32 @@ def _mbox(n: int, box: int) -> bytes:
     return "".join(out).encode()
 
 
+def _renames(count: int) -> dict:
+    import os
+
+    from smime_archiver.archive.safefs import replace_into
+
+    figures = {}
+    for how in ("plain", "safefs"):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            tmps = []
+            for i in range(count):
+                path = root / f"w-{i}.tmp"
+                path.write_bytes(b"x")
+                tmps.append(str(path))
+            t = time.perf_counter()
+            for i, src in enumerate(tmps):
+                rel = f"share/user{i % 8}/Inbox/{i}.pdf"
+                if how == "safefs":
+                    replace_into(src, root, rel)
+                else:
+                    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(src, root / rel)
+            figures[f"rename_{how}_us"] = round((time.perf_counter() - t) / count * 1e6, 1)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=2000)
@@ -60,7 +89,8 @@ def main() -> None:
         print(json.dumps({"messages": args.count, "exit": int(code),
                           "export_s": round(float(seconds), 2),
                           "process_s": round(time.perf_counter() - started, 2),
-                          "peak_rss_mb": round(int(rss_kb) / 1024, 1)}))
+                          "peak_rss_mb": round(int(rss_kb) / 1024, 1),
+                          **_renames(args.count)}))
 
 
 if __name__ == "__main__":

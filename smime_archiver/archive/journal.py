@@ -85,8 +85,9 @@ class Journal:
             fresh = 0 if resume else os.O_TRUNC
             self._out = os.fdopen(open_file(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND
                                             | fresh), "ab")  # kept open for the job
-            if hasattr(os, "fchmod"):
-                os.fchmod(self._out.fileno(), FILE_MODE)  # also a journal of an older version
+            if hasattr(os, "fchmod"):  # also a journal of an older version (was 0644)
+                with contextlib.suppress(OSError):
+                    os.fchmod(self._out.fileno(), FILE_MODE)
             self._in = os.fdopen(open_file(self.path, os.O_RDONLY), "rb")
         except OSError as e:
             raise _journal_error(self.path, e) from e
