@@ -9,7 +9,8 @@ write of the export goes through this module, which never follows such a link:
   ``O_NOFOLLOW | O_DIRECTORY`` relative to the one before (``dir_fd``), so a link swapped
   in between the check and the use is refused too, and files are renamed into the opened
   folder (``dst_dir_fd``).  Where ``dir_fd`` is not offered (Windows) each component is
-  checked with ``lstat`` (``S_ISLNK`` or ``FILE_ATTRIBUTE_REPARSE_POINT``) before use;
+  checked with ``lstat`` (``S_ISLNK``, or ``FILE_ATTRIBUTE_REPARSE_POINT`` with a tag
+  that names another place) before use;
 - files are opened with ``O_NOFOLLOW`` where the system has it (else checked first);
 - folders are removed only after ``lstat`` says they are real folders, with the
   standard library's ``rmtree`` where it is safe against links (``dir_fd`` based) and
@@ -40,6 +41,7 @@ DIR_MODE = 0o700
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _REPARSE_POINT = getattr(stat, "FILE_ATTRIBUTE_REPARSE_POINT", 0x400)
+_NAME_SURROGATE = 0x20000000  # IsReparseTagNameSurrogate
 # POSIX: folders entered by descriptor, renames into an open folder
 DIR_FD = bool(_NOFOLLOW and _DIRECTORY and os.open in os.supports_dir_fd
               and os.mkdir in os.supports_dir_fd and os.rename in os.supports_dir_fd)
@@ -48,7 +50,13 @@ DIR_FD = bool(_NOFOLLOW and _DIRECTORY and os.open in os.supports_dir_fd
 def _is_link_stat(st: os.stat_result) -> bool:
     if stat.S_ISLNK(st.st_mode):
         return True
-    return bool(getattr(st, "st_file_attributes", 0) & _REPARSE_POINT)  # Windows junctions
+    if not getattr(st, "st_file_attributes", 0) & _REPARSE_POINT:
+        return False
+    # Windows: a reparse point that names another place (symbolic link, junction, WSL
+    # link: the "name surrogate" bit of its tag) is a link; OneDrive's placeholders and
+    # other tags without it are files of their own.  No tag known: taken as a link.
+    tag = getattr(st, "st_reparse_tag", 0)
+    return not tag or bool(tag & _NAME_SURROGATE)
 
 
 def is_link(path: str | os.PathLike) -> bool:

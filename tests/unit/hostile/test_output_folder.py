@@ -133,11 +133,19 @@ def test_remove_tree_and_make_dirs_never_follow_a_link(tmp_path):
 
 
 def test_a_windows_reparse_point_counts_as_a_link():
-    """The Windows code path (junctions) cannot run here: its test of the attribute only."""
-    junction = types.SimpleNamespace(st_mode=stat.S_IFDIR | 0o700, st_file_attributes=0x400)
-    folder = types.SimpleNamespace(st_mode=stat.S_IFDIR | 0o700, st_file_attributes=0x10)
-    assert safefs._is_link_stat(junction)  # type: ignore[arg-type]
-    assert not safefs._is_link_stat(folder)  # type: ignore[arg-type]
+    """The Windows code path (junctions) cannot run here: its test of the attributes only."""
+    def st(attributes: int, tag: int | None = None) -> types.SimpleNamespace:
+        found = types.SimpleNamespace(st_mode=stat.S_IFDIR | 0o700,
+                                      st_file_attributes=attributes)
+        if tag is not None:
+            found.st_reparse_tag = tag
+        return found
+
+    assert safefs._is_link_stat(st(0x410, 0xA0000003))  # type: ignore[arg-type]  # junction
+    assert safefs._is_link_stat(st(0x410, 0xA000000C))  # type: ignore[arg-type]  # symlink
+    assert safefs._is_link_stat(st(0x410))  # type: ignore[arg-type]  # tag unknown
+    assert not safefs._is_link_stat(st(0x410, 0x9000601A))  # type: ignore[arg-type]  # OneDrive
+    assert not safefs._is_link_stat(st(0x10))  # type: ignore[arg-type]  # a folder
 
 
 # --- 2. one export at a time -------------------------------------------------------------------
