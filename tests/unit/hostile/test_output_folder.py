@@ -227,19 +227,21 @@ def test_kill_9_mid_run_then_resume_leaves_nothing_half_written(key_file, tmp_pa
     out = tmp_path / "out"
     journal = out / STATE_DIR / JOURNAL_NAME
     env = {**os.environ, cli.PASSWORD_ENV: PASSWORD}
-    run = subprocess.Popen([sys.executable, "-m", "smime_archiver", "--lang", "en", "export",
-                            "--quiet", "--jobs", "1", "--key", str(key_file.path), "--out",
-                            str(out), str(box)], env=env)
-    try:
-        deadline = time.monotonic() + 120
-        while not (journal.exists() and journal.read_bytes().count(b"\n") >= 30):
-            assert run.poll() is None and time.monotonic() < deadline
-            time.sleep(0.02)
-    finally:
-        run.send_signal(signal.SIGKILL)
-        run.wait(30)
-    assert run.returncode == -signal.SIGKILL
-    assert [p for p in _leftovers(out) if "tmp-" in p]  # the killed run's temporary folder
+    for n, lines in enumerate((30, 130, 260)):  # three kills in a row, each resumed
+        run = subprocess.Popen([sys.executable, "-m", "smime_archiver", "--lang", "en",
+                                "export", "--quiet", "--jobs", "1", "--key",
+                                str(key_file.path), "--out", str(out), str(box),
+                                *(["--resume"] if n else [])], env=env)
+        try:
+            deadline = time.monotonic() + 120
+            while not (journal.exists() and journal.read_bytes().count(b"\n") >= lines):
+                assert run.poll() is None and time.monotonic() < deadline
+                time.sleep(0.02)
+        finally:
+            run.send_signal(signal.SIGKILL)
+            run.wait(30)
+        assert run.returncode == -signal.SIGKILL
+        assert [p for p in _leftovers(out) if "tmp-" in p]  # the killed run's temporary folder
     # what a kill during the report's write leaves (a name only atomic_file makes)
     (out / ".partial-k1ll3d.tmp").write_bytes(b"half a report, maybe decrypted text")
 
