@@ -48,8 +48,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from smime_archiver.archive.journal import Key, content_hash, make_key
+from smime_archiver.archive.journal import STATE_DIR, Key, content_hash, make_key
 from smime_archiver.archive.layout import OutputLayout, stem_of
+from smime_archiver.archive.own import OwnOutputs
 from smime_archiver.archive.summary import SummaryBuilder
 from smime_archiver.archive.writer import ArchiveWriter
 from smime_archiver.crypto.keys.certbook import annotate_missing_keys, book_of
@@ -236,8 +237,9 @@ class _Job:
     # --- reading, in input order ----------------------------------------------------------
 
     def _items(self) -> Iterator[_Item]:
-        own = os.path.realpath(self.out) + os.sep  # an output folder inside an input folder
-        source, inside = None, False  # a mailbox file's messages come one after another
+        own = OwnOutputs(self.spec.inputs, self.out)  # output folders are never input
+        said: set[str] = set()
+        source, inside = None, None  # a mailbox file's messages come one after another
         for found in iter_messages(list(self.spec.inputs), cancel=self.cancel, skipped=True):
             if self.cancel is not None and self.cancel.is_set():
                 return
@@ -246,9 +248,12 @@ class _Job:
                 continue
             if found.source != source:
                 source = found.source
-                inside = os.path.realpath(source).startswith(own)
-            if inside:
-                log.info("not reading our own output %s", found.source)
+                inside = own.output_of(source)
+                if inside is not None and inside not in said:
+                    said.add(inside)
+                    log.warning("skipped %s: it is an output folder of smime-archiver "
+                                "(it holds %s), never read as input", inside, STATE_DIR)
+            if inside is not None:
                 continue
             self.bytes.saw(found)
             yield self._prepare(found)

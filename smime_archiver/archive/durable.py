@@ -83,7 +83,7 @@ def sync_files(paths: Iterable[str]) -> None:
 def atomic_file(target: Path, mode: str = "wb", **kw: Any) -> Iterator[IO[Any]]:
     """A file written under a temporary name in the same folder and renamed when complete."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".partial-", suffix=".tmp")
     except OSError as e:
         raise _output_error(target, e) from e

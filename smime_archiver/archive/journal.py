@@ -24,12 +24,19 @@ import hashlib
 import json
 import logging
 import os
-import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from smime_archiver.archive.layout import NameReserver, stem_of
+from smime_archiver.archive.safefs import (
+    FILE_MODE,
+    is_link,
+    make_dirs,
+    open_file,
+    remove_tree,
+)
 from smime_archiver.errors import OutputError
 from smime_archiver.i18n import _
 from smime_archiver.outcome import MessageOutcome
@@ -71,20 +78,23 @@ class Journal:
         self._index: dict[Key, int] = {}  # line offset * 4 + flags
         self._unwritten = False  # lines appended but still in the write buffer
         self.owned: set[str] = set()  # NameReserver keys of the stems the journal names
-        try:
-            self.state_dir.mkdir(parents=True, exist_ok=True)
-            if resume and self.path.exists():
+        try:  # neither the state folder nor the journal may be a link (see .safefs)
+            make_dirs(out_dir, STATE_DIR)
+            if resume and os.path.lexists(self.path):
                 self._load()
-            else:
-                self.path.write_bytes(b"")
-            self._out = open(self.path, "ab")  # kept open for the job
-            self._in = open(self.path, "rb")
+            fresh = 0 if resume else os.O_TRUNC
+            self._out = os.fdopen(open_file(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND
+                                            | fresh), "ab")  # kept open for the job
+            if hasattr(os, "fchmod"):  # also a journal of an older version (was 0644)
+                with contextlib.suppress(OSError):
+                    os.fchmod(self._out.fileno(), FILE_MODE)
+            self._in = os.fdopen(open_file(self.path, os.O_RDONLY), "rb")
         except OSError as e:
             raise _journal_error(self.path, e) from e
 
     def _load(self) -> None:
         offset = good_end = 0
-        with open(self.path, "rb") as f:
+        with os.fdopen(open_file(self.path, os.O_RDWR), "r+b") as f:
             for line in f:
                 here = offset
                 offset += len(line)
@@ -102,8 +112,7 @@ class Journal:
                 self._index[key] = here * 4 + _flags(entry.get("made") or {})
                 if record.get("pdf"):
                     self.owned.add(NameReserver.key(*stem_of(record["pdf"])))
-        if good_end < self.path.stat().st_size:
-            with open(self.path, "r+b") as f:
+            if good_end < offset:
                 f.truncate(good_end)
         log.info("resume journal %s: %d messages", self.path, len(self._index))
 
@@ -128,7 +137,7 @@ class Journal:
         record = self.get(key)
         if record is None or not record.archived:
             return None
-        if not all((self.out_dir / p).is_file() for p in record.outputs()):
+        if not all(regular_file_inside(self.out_dir, p) for p in record.outputs()):
             return None
         return record
 
@@ -174,23 +183,49 @@ def _journal_error(path: Path, e: OSError) -> OutputError:
                        source=str(path))
 
 
-def new_tmp_dir(state_dir: Path) -> Path:
-    """A fresh folder for this run's temporary files; earlier runs' leftovers are removed."""
+def regular_file_inside(root: Path, rel: str) -> bool:
+    """Whether ``root/rel`` is a regular file reached through no link (a file swapped for
+    a link, or found through one, is not taken as ours)."""
+    path = root
+    parts = [p for p in rel.split("/") if p]
+    for part in parts[:-1]:
+        path = path / part
+        if is_link(path):
+            return False
     try:
-        for old in state_dir.glob("tmp-*"):
-            shutil.rmtree(old, ignore_errors=True)
+        return stat.S_ISREG(os.lstat(path / parts[-1]).st_mode) if parts else False
+    except OSError:
+        return False
+
+
+def new_tmp_dir(state_dir: Path) -> Path:
+    """A fresh folder for this run's temporary files; earlier runs' ``tmp-*`` folders are
+    removed (the output lock says no other run is using them), never through a link."""
+    try:
+        with os.scandir(state_dir) as entries:
+            old = [Path(e.path) for e in entries if e.name.startswith("tmp-")]
+        for folder in old:
+            remove_tree(folder)  # a link there: OutputError, nothing removed
         return Path(tempfile.mkdtemp(prefix="tmp-", dir=state_dir))
     except OSError as e:
         raise _journal_error(state_dir, e) from e
 
 
 def remove_partials(out_dir: Path) -> int:
-    """Remove ``.partial-*`` files an interrupted report write left; returns how many."""
+    """Remove the ``.partial-*.tmp`` files an interrupted report write left at the top of
+    the output folder (regular files of that name only, which only we make); how many."""
     removed = 0
-    for path in out_dir.glob(".partial-*.tmp"):
+    try:
+        with os.scandir(out_dir) as entries:
+            found = [e for e in entries
+                     if e.name.startswith(".partial-") and e.name.endswith(".tmp")]
+    except OSError:
+        return 0
+    for entry in found:
         with contextlib.suppress(OSError):
-            path.unlink()
-            removed += 1
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed += 1
     return removed
 
 

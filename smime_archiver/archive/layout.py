@@ -18,7 +18,8 @@ with ``.pdf``, ``.eml`` and ``_attachments/`` sharing one stem.  A stem already 
 the same folder (compared case-insensitively, as on Windows and macOS) gets ``_2``, ``_3``,
 ... in report order, so the same input always gives the same names.  Files already in the
 output folder are never overwritten, except those the resume journal says are ours, and a
-folder that is a link leading out of the output folder is refused (:class:`OutputError`).
+folder that is a link (or a junction) is refused (:class:`OutputError`): nothing is written
+through a link we did not make (see :mod:`.safefs`).
 """
 
 from __future__ import annotations
@@ -29,8 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from smime_archiver.archive.names import safe_component
-from smime_archiver.errors import OutputError
-from smime_archiver.i18n import _
+from smime_archiver.archive.safefs import is_link, link_error
 from smime_archiver.mailbox import container_of
 from smime_archiver.model import RawMail, SourceProblem
 
@@ -124,23 +124,17 @@ class NameReserver:
                    for suffix in (".pdf", ".eml", ATTACHMENTS_SUFFIX))
 
     def check_inside(self, folder: str) -> None:
-        """Raise :class:`OutputError` if ``folder`` (relative) leads out of the output folder,
-        through a link someone left there: nothing is ever written through it."""
+        """Raise :class:`OutputError` if a folder on the way to ``folder`` (relative) is a
+        link (or a junction) someone left there: nothing is ever written through one."""
         if folder in self._inside:
             return
-        root = os.path.realpath(self.out_dir)
         probe = self.out_dir
         for part in folder.split("/") if folder else []:
             probe = probe / part
             if not os.path.lexists(probe):
                 break  # made by us, as a real folder
-            real = os.path.realpath(probe)
-            if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
-                raise OutputError(_(
-                    "{folder} in the output folder is a link to {target}, which lies outside "
-                    "the output folder; nothing is written through it. Remove the link or "
-                    "choose another output folder.").format(folder=probe, target=real),
-                    source=str(probe))
+            if is_link(probe):
+                raise link_error(probe)
         self._inside.add(folder)
 
     def reserve(self, folder: str, base: str, prefer: str | None = None) -> str:
@@ -148,7 +142,7 @@ class NameReserver:
 
         ``prefer``: the stem the journal gave this message in an earlier, interrupted run
         (its files are ours to overwrite), used when no message of this run took it.
-        Raises :class:`OutputError` when ``folder`` is a link out of the output folder.
+        Raises :class:`OutputError` when a folder on the way is a link.
         """
         self.check_inside(folder)
         if prefer is not None:

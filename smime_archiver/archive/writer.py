@@ -18,7 +18,6 @@ import dataclasses
 import datetime as dt
 import logging
 import os
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,9 +29,18 @@ from smime_archiver.archive.durable import (
     sync_files,
     sync_filesystem,
 )
-from smime_archiver.archive.journal import Journal, Key, made_flags, new_tmp_dir
+from smime_archiver.archive.journal import (
+    STATE_DIR,
+    Journal,
+    Key,
+    made_flags,
+    new_tmp_dir,
+    remove_partials,
+)
 from smime_archiver.archive.layout import ATTACHMENTS_SUFFIX, NameReserver, stem_of
+from smime_archiver.archive.lock import OutputLock
 from smime_archiver.archive.report import write_reports
+from smime_archiver.archive.safefs import DIR_MODE, make_dirs, remove_tree, replace_into
 from smime_archiver.errors import OutputError
 from smime_archiver.i18n import _
 from smime_archiver.outcome import JobSummary, MessageOutcome
@@ -46,7 +54,7 @@ T = TypeVar("T")
 def check_writable(out_dir: Path) -> None:
     """Create ``out_dir`` and check that files can be made in it (:class:`OutputError`)."""
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir.mkdir(DIR_MODE, parents=True, exist_ok=True)
         probe = tempfile.NamedTemporaryFile(dir=out_dir, prefix=".probe-", delete=True)
         probe.close()
     except OSError as e:
@@ -72,9 +80,16 @@ class ArchiveWriter(Generic[T]):
                  attachments: bool = False):
         self.out_dir = Path(out_dir)
         check_writable(self.out_dir)
-        self.journal = Journal(self.out_dir, resume=resume)
-        self.names = NameReserver(self.out_dir, owned=set(self.journal.owned))
-        self.tmp_dir = new_tmp_dir(self.journal.state_dir)
+        self.lock = _lock(self.out_dir)  # before anything in the folder is touched
+        try:
+            self.journal = Journal(self.out_dir, resume=resume)
+            self.names = NameReserver(self.out_dir, owned=set(self.journal.owned))
+            if remove_partials(self.out_dir):  # what an earlier run left half-written
+                log.info("removed half-written files of an earlier run in %s", self.out_dir)
+            self.tmp_dir = new_tmp_dir(self.journal.state_dir)
+        except BaseException:
+            self.lock.release()
+            raise
         # where syncfs is there, the workers need not sync each file: flush() does, at once
         self.sync_each = not batch_sync_available()
         self._made = made_flags(eml, attachments)
@@ -151,8 +166,7 @@ class ArchiveWriter(Generic[T]):
     def _rename(self, tmp: str, rel: str) -> None:
         target = self.out_dir / rel
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, target)
+            replace_into(tmp, self.out_dir, rel)  # never through a link (OutputError)
         except OSError as e:
             raise OutputError(
                 _("Could not write {file}: {reason}. Check free disk space and "
@@ -199,6 +213,23 @@ class ArchiveWriter(Generic[T]):
                              cancelled=cancelled)
 
     def close(self) -> None:
-        """Remove the temporary files and close the journal (also after a failure)."""
-        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        """Remove the temporary files, close the journal and let other exports into the
+        folder (also after a failure)."""
+        try:
+            remove_tree(self.tmp_dir)
+        except (OSError, OutputError) as e:  # the next run removes it (or says why not)
+            log.warning("could not remove %s: %s", self.tmp_dir, e)
         self.journal.close()
+        self.lock.release()
+
+
+def _lock(out_dir: Path) -> OutputLock:
+    """The output folder's lock (:class:`OutputError` when another export holds it)."""
+    try:
+        state_dir = make_dirs(out_dir, STATE_DIR)
+    except OSError as e:
+        raise OutputError(_("Could not write {file}: {reason}. Check free disk space and "
+                            "permissions.").format(file=out_dir / STATE_DIR,
+                                                   reason=e.strerror or e),
+                          source=str(out_dir)) from e
+    return OutputLock(state_dir, out_dir)

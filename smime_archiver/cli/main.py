@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from smime_archiver import i18n
+from smime_archiver.archive.safefs import private_file
 from smime_archiver.cli.console import EXIT_CANCELLED, EXIT_FATAL, EXIT_USAGE, Console
 from smime_archiver.cli.export import cmd_export
 from smime_archiver.cli.inspect import cmd_inspect
@@ -43,6 +44,7 @@ def _setup_logging(verbose: bool, log_file: str | None) -> None:
     handlers: list[logging.Handler] = [console_handler]
     if log_file:
         try:
+            private_file(log_file)  # the policy of everything the export writes: 0600
             file_handler = logging.FileHandler(log_file, encoding="utf-8")
         except OSError as e:
             raise UsageError(_("The log file {file} cannot be written: {reason}.").format(

@@ -230,10 +230,10 @@ def test_files_reach_the_disk_in_one_sync_per_batch_before_the_journal(share, tm
         events.append("J")
         real_journal(self)
 
-    def replace(src, dst) -> None:
+    def replace(src, dst, **kw) -> None:  # kw: dst_dir_fd (issue 15)
         if str(dst).endswith(".pdf"):
             events.append("R")
-        real_replace(src, dst)
+        real_replace(src, dst, **kw)
 
     def fsync(fd: int) -> None:
         if os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).startswith("w-"):

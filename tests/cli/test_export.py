@@ -117,10 +117,11 @@ def test_export_archives_every_message_or_says_why(world, tmp_path, monkeypatch,
     # PDFs are in a folder named after the mailbox
     assert all(m["pdf"].startswith("Indbakke/") for m in msgs[:4])
     # nothing half-written is left behind: no temporary file anywhere, and the only hidden
-    # entry is the resume journal's folder, holding the journal alone
+    # entry is the resume journal's folder, holding the journal and the output lock alone
     assert not [p for p in out.rglob("*") if p.name.startswith((".partial", ".probe", "w-"))]
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".smime-archiver"]
-    assert [p.name for p in (out / ".smime-archiver").iterdir()] == ["journal.jsonl"]
+    assert sorted(p.name for p in (out / ".smime-archiver").iterdir()) == ["journal.jsonl",
+                                                                           "lock"]
 
 
 def test_all_archived_exits_zero(world, tmp_path, monkeypatch):

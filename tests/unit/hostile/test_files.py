@@ -156,7 +156,7 @@ def test_a_link_leading_out_of_the_output_folder_is_refused(key_file, tmp_path, 
     code, _ = _export(key_file, out, box)
     assert code == cli.EXIT_FATAL
     err = capsys.readouterr().err
-    assert "is a link to" in err and "outside the output folder" in err
+    assert "Indbakke is a link to another place" in err and "made itself" in err
     assert list(elsewhere.iterdir()) == []  # nothing written through the link
 
 
@@ -183,15 +183,18 @@ def test_a_link_in_place_of_a_file_is_not_written_through(key_file, tmp_path, at
     assert (out / "Indbakke" / (pdf.stem + "_2.pdf")).read_bytes().startswith(b"%PDF")
 
 
-def test_a_link_inside_the_output_folder_is_fine(key_file, tmp_path):
+def test_a_link_inside_the_output_folder_is_refused_too(key_file, tmp_path, capsys):
+    """Issue 15: nothing is written through a link the program did not make, even one
+    that stays inside the output folder (it was followed before)."""
     box = tmp_path / "Indbakke.mbox"
     box.write_bytes(write_mbox([headers("Møde", minute=10) + b"\nteksten\n"]))
     out = tmp_path / "out"
     (out / "real").mkdir(parents=True)
     (out / "Indbakke").symlink_to(out / "real", target_is_directory=True)
     code, _ = _export(key_file, out, box)
-    assert code == cli.EXIT_OK
-    assert len(list((out / "real").glob("*.pdf"))) == 1
+    assert code == cli.EXIT_FATAL
+    assert "Indbakke is a link to another place" in capsys.readouterr().err
+    assert list((out / "real").iterdir()) == []
 
 
 def _word(text: str) -> str:
