@@ -20,10 +20,10 @@ def hostile_folder(d: Path) -> Path:
     mail = d / "mail"
     mail.mkdir()
     (mail / f"{OSC52}besked.eml").write_bytes(
-        ("From: =?utf-8?q?Skat_=E2=80=AE_=C2=9B31m?= <skat@example.dk>\n"
-         "To: soren@example.dk\nSubject: =?utf-8?q?=1B[2J_Ryd_sk=C3=A6rmen?=\n"
-         "Date: Mon, 4 Mar 2013 10:15:00 +0100\nMessage-ID: <e1@x>\n"
-         "Content-Type: text/plain; charset=utf-8\n\nHej.\n").encode())
+        b"From: =?utf-8?q?Skat_=E2=80=AE_=C2=9B31m?= <skat@example.dk>\n"
+         b"To: soren@example.dk\nSubject: =?utf-8?q?=1B[2J_Ryd_sk=C3=A6rmen?=\n"
+         b"Date: Mon, 4 Mar 2013 10:15:00 +0100\nMessage-ID: <e1@x>\n"
+         b"Content-Type: text/plain; charset=utf-8\n\nHej.\n")
     # not mail at all: its error line names the file
     (mail / f"{OSC52}\x1b[2Jskrald.eml").write_bytes(b"\x00\x01\x02 not a message " * 50)
     (mail / "emne.eml").write_bytes(
