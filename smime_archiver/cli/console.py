@@ -113,3 +113,14 @@ def terminate_as_interrupt() -> None:
             signal.signal(signal.SIGTERM, handler)
     except ValueError:  # not the main thread
         pass
+
+
+def safe_tracebacks() -> None:
+    """A traceback that reaches the terminal (a bug) is escaped like every other text."""
+    import traceback
+
+    def hook(kind, value, tb) -> None:
+        sys.stderr.write(shown("".join(traceback.format_exception(kind, value, tb))))
+
+    sys.excepthook = hook
+    threading.excepthook = lambda a: hook(a.exc_type, a.exc_value, a.exc_traceback)

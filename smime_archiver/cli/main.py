@@ -24,6 +24,7 @@ from smime_archiver.cli.console import (
     EXIT_USAGE,
     Console,
     Stopped,
+    safe_tracebacks,
     terminate_as_interrupt,
 )
 from smime_archiver.cli.export import cmd_export
@@ -73,6 +74,7 @@ def _setup_logging(verbose: bool, log_file: str | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()  # a frozen (PyInstaller) worker process starts here
     terminate_as_interrupt()
+    safe_tracebacks()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
@@ -119,8 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FATAL
     except ArchiverError as e:
         console.err(_("Error: {text}").format(text=e.message))
-        if args.verbose:
-            raise
+        if args.verbose:  # the traceback through the log's formatter: escaped like the rest
+            log.error("traceback", exc_info=True)
         return EXIT_FATAL
     except Stopped as e:
         console.err(_("Cancelled."))
