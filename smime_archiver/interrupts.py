@@ -24,7 +24,8 @@ _SIGNALS = tuple(s for s in (getattr(signal, "SIGINT", None), getattr(signal, "S
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
     """Hold SIGINT and SIGTERM for the ``with`` block; handle them after it."""
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or any(
+            signal.getsignal(s) is None for s in _SIGNALS):  # None: set outside Python
         yield
         return
     held: list[int] = []

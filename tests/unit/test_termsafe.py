@@ -59,3 +59,22 @@ def test_gui_names_are_escaped_too():
     from smime_archiver.ui.safe_text import shown_name
 
     assert shown_name("\u202egpj.exe") == "\\u202egpj.exe"
+
+
+def test_a_signal_inside_a_deferred_block_is_handled_after_it():
+    import os
+    import signal
+
+    from smime_archiver.interrupts import deferred
+
+    seen: list[str] = []
+    previous = signal.signal(signal.SIGTERM, lambda *_a: seen.append("handled"))
+    try:
+        with deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # bytecodes run: a handler would run here
+                pass
+            seen.append("block done")
+        assert seen == ["block done", "handled"]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
