@@ -58,6 +58,7 @@ from smime_archiver.crypto.keys.keyring import KeyReload
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import ArchiverError, OutputError
 from smime_archiver.i18n import _
+from smime_archiver.interrupts import deferred
 from smime_archiver.mailbox import iter_messages
 from smime_archiver.model import RawMail, SkippedItem, SourceProblem, Status
 from smime_archiver.outcome import JobSummary, MessageOutcome, MessageRef, problem_outcome
@@ -125,6 +126,7 @@ class JobResult:
     cancelled: bool = False
     summary: JobSummary = field(default_factory=JobSummary)
     resumed: int = 0
+    stopped: bool = False  # stopped at once, without finishing the messages under way
 
     @property
     def total(self) -> int:
@@ -200,8 +202,14 @@ class _Job:
             options = WorkOptions(tmp_dir=str(self.writer.tmp_dir), eml=self.spec.write_eml,
                                   attachments=self.spec.write_attachments,
                                   sync_each=self.writer.sync_each)
-            self._run_engine(options)
-            self.result.cancelled = self.cancel is not None and self.cancel.is_set()
+            try:
+                self._run_engine(options)
+            except KeyboardInterrupt:  # stopped at once (a second Ctrl-C): report what is done
+                self._flush()
+                self.result.cancelled = True
+                self.result.stopped = True
+            else:
+                self.result.cancelled = self.cancel is not None and self.cancel.is_set()
             self.result.summary = annotate_missing_keys(self.summary.summary(), self.book)
             self.result.report_path = self.writer.finish(
                 self.result.summary, key_files=list(self.spec.key_files), started=started,
@@ -220,7 +228,8 @@ class _Job:
                         ) as engine:
                 for item, outcome in engine.ordered(self._items(), self._work_of):
                     try:
-                        self._commit(item, outcome)
+                        with deferred():  # a journal line and its staged files together
+                            self._commit(item, outcome)
                     except OutputError:
                         self._flush()  # what was done before stays done
                         raise
@@ -312,7 +321,8 @@ class _Job:
     def _flush(self) -> None:
         """Commit the staged batch (see :meth:`ArchiveWriter.flush`), then tell the observer."""
         self._flushed = time.monotonic()
-        self.writer.flush(self._account)
+        with deferred():  # a second Ctrl-C waits for the renames of the synced batch
+            self.writer.flush(self._account)
 
     def _account(self, item: _Item, outcome: MessageOutcome) -> None:
         self.summary.add(outcome)

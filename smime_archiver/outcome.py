@@ -70,6 +70,8 @@ class MessageOutcome:
     # "mail", or what an Outlook item that is not mail was: "appointment", "meeting",
     # "contact", "distribution_list", "task", "note", "journal"
     kind: str = "mail"
+    # SHA-256 of the decrypted message embedded in the PDF (message.eml), for ``verify``
+    embedded_sha256: str = ""
 
     @property
     def archived(self) -> bool:
@@ -129,6 +131,7 @@ class MessageOutcome:
             "duplicate_of": self.duplicate_of.to_json() if self.duplicate_of else None,
             "note": self.note,
             "kind": self.kind,
+            "embedded_sha256": self.embedded_sha256,
         }
 
     @classmethod
@@ -159,6 +162,7 @@ class MessageOutcome:
             if dup else None,
             note=data.get("note") or "",
             kind=data.get("kind") or "mail",
+            embedded_sha256=data.get("embedded_sha256") or "",
         )
 
 

@@ -51,6 +51,7 @@ from smime_archiver import i18n
 from smime_archiver.crypto.keys.keyring import NO_RELOAD, KeyReload, KeyRing, reload_keys
 from smime_archiver.crypto.keys.keystore import KeyStore
 from smime_archiver.errors import ArchiverError
+from smime_archiver.hardening import protect_process
 from smime_archiver.i18n import _
 from smime_archiver.model import RawMail
 from smime_archiver.work import Outcome, WorkOptions, error_record, process_message
@@ -99,8 +100,11 @@ _worker: dict[str, object] = {}
 
 
 def _init_worker(setup: _Setup) -> None:
+    protect_process()  # a spawned worker is a new program: no core dumps of its keys
     with contextlib.suppress(ValueError, OSError):
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides about Ctrl-C
+        # a handler inherited through fork would be the parent's: SIGTERM ends a worker
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     logging.getLogger().setLevel(setup.log_level)
     i18n.set_language(setup.language)
     _watch_parent()

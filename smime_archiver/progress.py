@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from smime_archiver.i18n import _
 from smime_archiver.job import JobProgress
+from smime_archiver.termsafe import shown
 
 
 def format_duration(seconds: float) -> str:
@@ -93,6 +94,7 @@ class Progress:
     def line(self, text: str, *, err: bool = False) -> None:
         """Print one line (about one message) without breaking the bar."""
         stream = sys.stderr if err else sys.stdout
+        text = shown(text)
         if self._bar is not None:
             self._bar.write(text, file=stream)
         else:

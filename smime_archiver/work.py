@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import logging
 import os
 import tempfile
@@ -157,6 +158,9 @@ def _process(raw: RawMail, keystore: KeyStore, options: WorkOptions) -> Outcome:
         return Outcome(dataclasses.replace(record, status=Status.ERROR, detail=_(
             "The message was opened but the PDF could not be made ({error}: {reason}).")
             .format(error=type(e).__name__, reason=e)))
+    # what ``verify`` checks the PDF's embedded message.eml against, years later
+    record = dataclasses.replace(record, embedded_sha256=hashlib.sha256(result.message)
+                                 .hexdigest())
     if limits:  # pictures or tables a display limit kept off the pages: said in the report
         record = dataclasses.replace(record, detail=" ".join([record.detail, *limits]))
     outcome = Outcome(record, base=pdf_basename(view.date, view.sender, view.subject))

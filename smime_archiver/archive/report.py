@@ -14,7 +14,11 @@
      "messages": [{"source", "index", "locator", "offset", "mailbox", "message_id", "subject",
                    "date", "from", "status", "pdf", "eml", "attachments", "detail",
                    "signatures", "encryption", "recipients", "oid", "sha256",
-                   "duplicate_of", "note", "kind"}]}
+                   "duplicate_of", "note", "kind", "embedded_sha256"}]}
+
+``sha256`` is of the message's bytes as found in the source; ``embedded_sha256`` of the
+decrypted message the PDF carries as ``message.eml`` (what ``smime-archiver verify``
+checks; an additive key of schema version 2: older reports lack it, readers ignore it).
 
 ``kind`` is ``"mail"``, or what an Outlook item that is not mail was (``"appointment"``,
 ``"meeting"``, ``"contact"``, ``"distribution_list"``, ``"task"``, ``"note"``,

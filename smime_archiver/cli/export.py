@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import signal
 import threading
 from pathlib import Path
 
 from smime_archiver.cli.console import (
-    EXIT_CANCELLED,
     EXIT_FATAL,
     EXIT_INCOMPLETE,
     EXIT_OK,
     Console,
+    StopSignals,
     check_inputs,
-    interruptible,
 )
 from smime_archiver.cli.passwords import load_keys, no_keys
 from smime_archiver.i18n import _, ngettext
 from smime_archiver.model import Status
 from smime_archiver.outcome import JobSummary, MessageOutcome
+from smime_archiver.termsafe import field
 from smime_archiver.texts import status_label
 
 
@@ -48,13 +47,14 @@ def cmd_export(args, console: Console) -> int:
         def message_done(self, record: MessageOutcome, done: int) -> None:
             if console.quiet:
                 return
-            where = record.source + (f" {record.locator}" if record.locator else "")
+            where = field(record.source) + (f" {field(record.locator)}" if record.locator
+                                            else "")
             label = status_label(record.status)
             if record.archived:
                 if console.verbose:
-                    progress.line(f"[{done}] {label}: {where} -> {record.pdf}")
+                    progress.line(f"[{done}] {label}: {where} -> {field(record.pdf)}")
             else:
-                progress.line(f"[{done}] {label}: {where}: {record.detail}")
+                progress.line(f"[{done}] {label}: {where}: {field(record.detail)}")
 
         def job_progress(self, p: JobProgress) -> None:
             progress.update(p)
@@ -72,17 +72,15 @@ def cmd_export(args, console: Console) -> int:
         keep_records=False,
     )
     cancel = threading.Event()
-    previous = interruptible(cancel)
-    try:
-        result = run_job(spec, keys, Observer(), cancel)
-    finally:
-        progress.close()
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+    with StopSignals(cancel) as stop:
+        try:
+            result = run_job(spec, keys, Observer(), cancel)
+        finally:
+            progress.close()
     print_summary(result, Path(args.out), console)
     if result.cancelled:
         console.err(_("Cancelled. Run the same command with --resume to continue."))
-        return EXIT_CANCELLED
+        return stop.exit_code
     return EXIT_OK if result.complete else EXIT_INCOMPLETE
 
 
@@ -109,17 +107,18 @@ def print_summary(result, out_dir: Path, console: Console) -> None:
         console.out(_("Per mailbox:"))
         for box, counts in per_mailbox.items():
             parts = ", ".join(f"{k.value} {v}" for k, v in sorted(counts.items()))
-            console.out(f"  {box}: {parts}")
+            console.out(f"  {field(box)}: {parts}")
     if s.keys_used:
         console.out(_("Key files and the messages each opened:"))
         for entry in s.keys_used:
-            console.out(_("  {file}: {n}").format(file=entry.key_file, n=entry.messages))
+            console.out(_("  {file}: {n}").format(file=field(entry.key_file),
+                                                  n=entry.messages))
     missing = s.missing_keys
     if missing:
         console.out(_("Messages encrypted to certificates you did not give a key for (add the "
                       "key files from that time):"))
         for entry in missing:
-            console.out(f"  {entry.recipient.describe()}: {entry.messages}")
+            console.out(f"  {field(entry.recipient.describe())}: {entry.messages}")
             if entry.explanation:
                 console.out(f"    {entry.explanation}")
     console.out(_("Report: {path}").format(path=result.report_path))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import signal
 import threading
 
-from smime_archiver.cli.console import EXIT_CANCELLED, EXIT_OK, Console, check_inputs, interruptible
+from smime_archiver.cli.console import EXIT_OK, Console, StopSignals, check_inputs
 from smime_archiver.cli.passwords import load_keys, no_keys
+from smime_archiver.termsafe import json_shown, shown
 
 
 def cmd_inspect(args, console: Console) -> int:
@@ -20,25 +20,26 @@ def cmd_inspect(args, console: Console) -> int:
     else:
         keys = no_keys()
     cancel = threading.Event()
-    previous = interruptible(cancel)
     count = 0
-    try:
+    with StopSignals(cancel) as stop:
         if args.json:
             print("[", end="")
         for record in inspect_inputs(args.inputs, keys, jobs=args.jobs or default_jobs(),
                                      start_method=args.start_method, cancel=cancel):
             if args.json:
-                text = json.dumps(describe(record), ensure_ascii=False, indent=2)
+                text = json_text(describe(record))
                 print(("\n" if count == 0 else ",\n") + text, end="")
             else:
                 for line in format_text(record):
-                    print(line)
+                    print(shown(line))
             count += 1
         if args.json:
             print("\n]" if count else "]")
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
     if cancel.is_set():
-        return EXIT_CANCELLED
+        return stop.exit_code
     return EXIT_OK
+
+
+def json_text(data: object) -> str:
+    """JSON for a terminal: C1 and bidi controls as ``\\u`` escapes too."""
+    return json_shown(json.dumps(data, ensure_ascii=False, indent=2))

@@ -8,6 +8,7 @@ from smime_archiver.cli.console import EXIT_FATAL, EXIT_INCOMPLETE, EXIT_OK, Con
 from smime_archiver.cli.passwords import load_keys
 from smime_archiver.i18n import _
 from smime_archiver.model import KeyDescription
+from smime_archiver.termsafe import json_shown
 
 
 def format_key(desc: KeyDescription) -> list[str]:
@@ -37,10 +38,10 @@ def format_key(desc: KeyDescription) -> list[str]:
 def cmd_keys(args, console: Console) -> int:
     keystore, errors = load_keys(args.files, args.password_file, console)
     if args.json:
-        print(json.dumps({
+        print(json_shown(json.dumps({
             "keys": [d.to_json() for d in keystore.descriptions()],
             "errors": [{"source": e.source, "detail": e.message} for e in errors],
-        }, ensure_ascii=False, indent=2))
+        }, ensure_ascii=False, indent=2)))
     else:
         by_file: dict[str, list[KeyDescription]] = {}
         for desc in keystore.descriptions():

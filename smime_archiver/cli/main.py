@@ -2,7 +2,8 @@
 
 Exit codes: 0 every message archived; 3 some messages could not be decrypted or
 rendered (all listed in the report); 2 usage errors; 1 fatal errors (key files
-were given but none of them could be loaded, output not writable).  ``export``
+were given but none of them could be loaded, output not writable); 4 ``verify``
+found a PDF missing or changed; 130 stopped by Ctrl-C, 143 by SIGTERM.  ``export``
 without ``--key`` is no error: plain and signed mail is archived, encrypted mail
 is listed as ``no_key``.
 """
@@ -18,13 +19,24 @@ from pathlib import Path
 
 from smime_archiver import i18n
 from smime_archiver.archive.safefs import private_file
-from smime_archiver.cli.console import EXIT_CANCELLED, EXIT_FATAL, EXIT_USAGE, Console
+from smime_archiver.cli.console import (
+    EXIT_CANCELLED,
+    EXIT_FATAL,
+    EXIT_USAGE,
+    Console,
+    Stopped,
+    safe_tracebacks,
+    terminate_as_interrupt,
+)
 from smime_archiver.cli.export import cmd_export
 from smime_archiver.cli.inspect import cmd_inspect
 from smime_archiver.cli.keys import cmd_keys
 from smime_archiver.cli.parser import build_parser
+from smime_archiver.cli.verify import cmd_verify
 from smime_archiver.errors import ArchiverError, KeyFileError, OutputError, UsageError
+from smime_archiver.hardening import protect_process
 from smime_archiver.i18n import _, ngettext
+from smime_archiver.termsafe import SafeFormatter, shown
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +52,7 @@ def _setup_logging(verbose: bool, log_file: str | None) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO if log_file else logging.WARNING)
     console_handler = logging.StreamHandler()
     console_handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    console_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    console_handler.setFormatter(SafeFormatter("%(levelname)s %(name)s: %(message)s"))
     handlers: list[logging.Handler] = [console_handler]
     if log_file:
         try:
@@ -49,7 +61,7 @@ def _setup_logging(verbose: bool, log_file: str | None) -> None:
         except OSError as e:
             raise UsageError(_("The log file {file} cannot be written: {reason}.").format(
                 file=log_file, reason=e.strerror or e)) from e
-        file_handler.setFormatter(logging.Formatter(
+        file_handler.setFormatter(SafeFormatter(
             "%(asctime)s %(processName)s %(levelname)s %(name)s: %(message)s"))
         handlers.append(file_handler)
     for old in list(root.handlers):
@@ -63,6 +75,8 @@ def _setup_logging(verbose: bool, log_file: str | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()  # a frozen (PyInstaller) worker process starts here
+    terminate_as_interrupt()
+    safe_tracebacks()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
@@ -77,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except UsageError as e:
-        print(_("Error: {text}").format(text=e.message), file=sys.stderr)
+        print(shown(_("Error: {text}").format(text=e.message)), file=sys.stderr)
         return EXIT_USAGE
     if args.lang:
         i18n.set_language(args.lang)
@@ -89,14 +103,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _setup_logging(args.verbose, args.log)
     except UsageError as e:
-        print(_("Error: {text}").format(text=e.message), file=sys.stderr)
+        print(shown(_("Error: {text}").format(text=e.message)), file=sys.stderr)
         return EXIT_USAGE
     console = Console(args.quiet, args.verbose)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
     commands = {"export": cmd_export, "inspect": cmd_inspect, "keys": cmd_keys,
-                "demo": cmd_demo}
+                "demo": cmd_demo, "verify": cmd_verify}
+    if args.command in ("export", "inspect", "keys", "demo"):
+        protect_process()  # before a password is read or a key loaded: no core dumps
     try:
         return commands[args.command](args, console)
     except UsageError as e:
@@ -107,9 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FATAL
     except ArchiverError as e:
         console.err(_("Error: {text}").format(text=e.message))
-        if args.verbose:
-            raise
+        if args.verbose:  # the traceback through the log's formatter: escaped like the rest
+            log.error("traceback", exc_info=True)
         return EXIT_FATAL
+    except Stopped as e:
+        console.err(_("Cancelled."))
+        return e.exit_code
     except KeyboardInterrupt:
         console.err(_("Cancelled."))
         return EXIT_CANCELLED

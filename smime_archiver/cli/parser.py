@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
                              "file"))
     keys.add_argument("--json", action="store_true", help=_("machine-readable output"))
 
+    verify = sub.add_parser("verify", help=_("re-check an archive: every PDF in its report "
+                                             "is there, is PDF/A-3b and holds the original "
+                                             "unchanged (exit 4 if not)"))
+    verify.add_argument("out", metavar="OUT", help=_("the output folder of an export"))
+    _add_output_options(verify)
+
     demo = sub.add_parser("demo", help=_("make a throw-away key file and mailbox and export "
                                          "them"))
     demo.add_argument("--out", "-o", default="demo-output", metavar="DIR",

@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     import multiprocessing
 
     multiprocessing.freeze_support()  # frozen app: a worker process must not open a window
+    from smime_archiver.hardening import protect_process
+
+    protect_process()  # keys and passwords are loaded in this process: no core dumps
 
     from smime_archiver.secrets import PasswordVault
     from smime_archiver.settings import SettingsStore

@@ -37,6 +37,7 @@ from smime_archiver.secrets import PasswordVault, SecretStoreError
 from smime_archiver.texts import common_name_of
 from smime_archiver.ui.icons import icon
 from smime_archiver.ui.password_dialog import PasswordDialog
+from smime_archiver.ui.safe_text import shown_name
 from smime_archiver.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -204,7 +205,7 @@ class KeyPanel(QGroupBox):
             self._show_problem(self.tr(
                 "{file} holds certificates but no private key, so it cannot open mail. "
                 "Look for the key file (.p12 or .pfx) saved at the same time.").format(
-                    file=Path(path).name))
+                    file=shown_name(Path(path).name)))
         self.files[path] = KeyFile(path, password, result)
         self.key_added.emit(path)
         self.rebuild()
@@ -224,7 +225,7 @@ class KeyPanel(QGroupBox):
             message = error.message
         else:
             message = self.tr("{file} could not be read ({error}).").format(
-                file=Path(path).name, error=type(error).__name__)
+                file=shown_name(Path(path).name), error=type(error).__name__)
         self._show_problem(message)
         self.key_failed.emit(path, message)
         self._set_busy(False)
@@ -304,7 +305,7 @@ class KeyPanel(QGroupBox):
                     who = self.tr("no usable key in this file")
                 else:
                     who = common_name_of(desc.subject) or self.tr("key without certificate")
-                lines = [who, Path(kf.path).name]
+                lines = [shown_name(who), shown_name(Path(kf.path).name)]
                 if desc and desc.not_before:
                     lines.append(self._validity(desc))
                 if self.counts is not None:
@@ -363,8 +364,8 @@ class KeyPanel(QGroupBox):
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for path in self._recent():
-            action = self.recent_menu.addAction(Path(path).name)
-            action.setToolTip(path)
+            action = self.recent_menu.addAction(shown_name(Path(path).name))
+            action.setToolTip(shown_name(path))
             action.setEnabled(path not in self.files and os.path.exists(path))
             action.triggered.connect(lambda _checked=False, p=path: self.add_key_files([p]))
 

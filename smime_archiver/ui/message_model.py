@@ -24,6 +24,7 @@ from smime_archiver.model import Status
 from smime_archiver.texts import status_label
 from smime_archiver.ui.icons import status_icon
 from smime_archiver.ui.rows import MessageRow, matches
+from smime_archiver.ui.safe_text import shown_name
 
 DATE, SENDER, SUBJECT, STATUS = range(4)
 CHUNK = 5000  # rows per beginInsertRows
@@ -80,9 +81,9 @@ class MessageTableModel(QAbstractTableModel):
             if column == DATE:
                 return row.date.strftime("%Y-%m-%d %H:%M") if row.date else row.date_text
             if column == SENDER:
-                return row.sender
+                return shown_name(row.sender)
             if column == SUBJECT:
-                return row.subject
+                return shown_name(row.subject)
             return self._label(row.status)
         if role == Qt.ItemDataRole.DecorationRole and column == STATUS:
             return status_icon(row.status)

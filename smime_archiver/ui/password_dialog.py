@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from smime_archiver.secrets import VaultInfo, VaultState
+from smime_archiver.ui.safe_text import shown_name
 
 
 class PasswordDialog(QDialog):
@@ -27,7 +28,7 @@ class PasswordDialog(QDialog):
 
         self.intro = QLabel(self.tr(
             "The key file {file} is protected by a password. Type the password you chose "
-            "when you saved the key file.").format(file=Path(path).name), self)
+            "when you saved the key file.").format(file=shown_name(Path(path).name)), self)
         self.intro.setWordWrap(True)
         layout.addWidget(self.intro)
 

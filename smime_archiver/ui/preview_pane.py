@@ -36,6 +36,7 @@ from smime_archiver.ui.preview import (
     view_html,
 )
 from smime_archiver.ui.rows import MessageRow
+from smime_archiver.ui.safe_text import shown_name
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ class PreviewPane(QWidget):
         self._row, self._opened = None, None
         self.placeholder.setText(self.tr(
             "This message could not be read again from {file}. Check that the mailbox is "
-            "still there and add it again.").format(file=row.source))
+            "still there and add it again.").format(file=shown_name(row.source)))
         self.stack.setCurrentIndex(0)
 
     def show_message(self, row: MessageRow, opened: OpenedMessage) -> None:

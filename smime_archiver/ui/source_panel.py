@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from smime_archiver.ui.icons import icon
 from smime_archiver.ui.key_panel import local_paths
 from smime_archiver.ui.places import Place, usual_places
+from smime_archiver.ui.safe_text import shown_name
 
 
 class SourcePanel(QGroupBox):
@@ -99,8 +100,8 @@ class SourcePanel(QGroupBox):
             if path in self.sources:
                 continue
             item = QListWidgetItem(icon("folder" if os.path.isdir(path) else "mailbox"),
-                                   Path(path).name or path)
-            item.setToolTip(path)
+                                   shown_name(Path(path).name or path))
+            item.setToolTip(shown_name(path))
             item.setData(Qt.ItemDataRole.UserRole, path)
             self.list.addItem(item)
             added = True

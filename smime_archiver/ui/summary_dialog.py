@@ -22,6 +22,7 @@ from smime_archiver.model import Status
 from smime_archiver.outcome import MessageOutcome
 from smime_archiver.texts import status_label
 from smime_archiver.ui.icons import icon
+from smime_archiver.ui.safe_text import shown_name
 
 
 def open_folder(path: str) -> bool:
@@ -75,8 +76,8 @@ class SummaryDialog(QDialog):
         self.entries = missing + others
         parts = []
         for record in self.entries:
-            title = " – ".join(x for x in (record.date[:10], record.subject
-                                            or Path(record.source).name) if x)
+            title = " – ".join(x for x in (record.date[:10], shown_name(
+                record.subject or Path(record.source).name)) if x)
             label = html.escape(status_label(record.status))
             parts.append(f"<p><b>{html.escape(title)}</b> ({label})"
                          f"<br>{html.escape(explain(record))}</p>")

@@ -111,7 +111,13 @@ def _orphans(out: Path) -> list[int]:
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
-        try:
+        try:  # world-readable even for a non-dumpable process (a forked worker's is ours)
+            if str(out).encode() in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+                continue
+        except OSError:
+            continue
+        try:  # a non-dumpable process's fd folder is closed to us: the command line tells
             cwd_files = [os.readlink(fd) for fd in (proc / "fd").iterdir()]
         except OSError:
             continue
