@@ -128,4 +128,7 @@ def test_parallel_engine_with_forked_workers_and_token_keys(worker_token, messag
     statuses = [r.status for r in records]
     assert engine.jobs == 2
     expected = [Status.NO_KEY if name == "other" else Status.DECRYPTED for name in names]
-    assert statuses == expected
+    # failed once in a clean-clone full run on a heavily loaded machine (not reproduced in
+    # isolation or with tests/unit/tokens): say which message and why if it happens again
+    assert statuses == expected, [(n, r.status.value, r.detail)
+                                  for n, r in zip(names, records, strict=True)]
