@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from asn1crypto import x509 as ax509
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.utils import CryptographyDeprecationWarning
 
@@ -141,3 +142,20 @@ def _email(acert: ax509.Certificate) -> str | None:
 
 def _utc(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def public_key_spki(public_key: object) -> bytes | None:
+    """The DER SubjectPublicKeyInfo of a public key; ``None`` for one that cannot say."""
+    try:
+        return public_key.public_bytes(  # type: ignore[attr-defined]
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    except (ValueError, TypeError, AttributeError, UnsupportedAlgorithm):
+        return None
+
+
+def certificate_spki(cert: x509.Certificate) -> bytes | None:
+    """:func:`public_key_spki` of a certificate's key (``None`` for an unknown key type)."""
+    try:
+        return public_key_spki(cert.public_key())
+    except (ValueError, UnsupportedAlgorithm):
+        return None

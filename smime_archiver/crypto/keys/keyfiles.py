@@ -32,7 +32,13 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.hazmat.primitives.serialization import pkcs12 as crypto_pkcs12
 
 from smime_archiver.crypto import der
-from smime_archiver.crypto.certs import SERIAL_WARNING, certificate_facts, load_der_certificate
+from smime_archiver.crypto.certs import (
+    SERIAL_WARNING,
+    certificate_facts,
+    certificate_spki,
+    load_der_certificate,
+    public_key_spki,
+)
 from smime_archiver.crypto.keys import keyerrors, keytext, privkeys
 from smime_archiver.crypto.keys.describe import key_type_and_size, make_entry
 from smime_archiver.crypto.keys.keystore import KeyStore, key_kind
@@ -69,8 +75,8 @@ class _Material:
     source: str = ""  # the key file, for the warnings
 
     def add_key(self, key: object, name: str | None = None) -> None:
-        spki = _spki(key.public_key())  # type: ignore[attr-defined]
-        if spki is None or all(_spki(k.public_key()) != spki for k, _n in self.keys):  # type: ignore[attr-defined]
+        spki = public_key_spki(key.public_key())  # type: ignore[attr-defined]
+        if spki is None or all(public_key_spki(k.public_key()) != spki for k, _n in self.keys):  # type: ignore[attr-defined]
             self.keys.append((key, name))
 
     def add_cert(self, cert: x509.Certificate, name: str | bytes | None = None) -> None:
@@ -93,22 +99,6 @@ class _Material:
     @property
     def empty(self) -> bool:
         return not (self.keys or self.certificates or self.skipped)
-
-
-def _spki(public_key: object) -> bytes | None:
-    try:
-        return public_key.public_bytes(  # type: ignore[attr-defined]
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    except (ValueError, TypeError, AttributeError, UnsupportedAlgorithm):
-        return None
-
-
-def _cert_spki(cert: x509.Certificate) -> bytes | None:
-    try:
-        return _spki(cert.public_key())
-    except (ValueError, UnsupportedAlgorithm):
-        return None
 
 
 # --- public entry points ---------------------------------------------------------------------
@@ -204,7 +194,7 @@ def _pair_across(results: list[KeyFileResult]) -> tuple[KeyStore, list[str]]:
             for candidate in _with_certificates(entry, certs):
                 own = candidate.certificate
                 own_der = own.public_bytes(serialization.Encoding.DER) if own else None
-                identity = (_spki(candidate.private_key.public_key()), own_der)
+                identity = (public_key_spki(candidate.private_key.public_key()), own_der)
                 if identity in seen:
                     log.info("duplicate key from %s dropped", result.source)
                     continue
@@ -230,10 +220,10 @@ def _with_certificates(
     """``entry`` itself, or (for a key without certificate) one entry per matching cert."""
     if entry.certificate is not None:
         return [entry]
-    spki = _spki(entry.private_key.public_key())
+    spki = public_key_spki(entry.private_key.public_key())
     out = []
     for cert, source, raw in certs:
-        if spki is not None and _cert_spki(cert) == spki:
+        if spki is not None and certificate_spki(cert) == spki:
             chain = tuple(c for c, s, r in certs if s == source and r != raw)
             out.append(make_entry(entry.private_key, cert, entry.description.source, chain,
                                   friendly_name=entry.description.friendly_name,
@@ -276,9 +266,9 @@ def _result(source: str, material: _Material) -> KeyFileResult:
     certs = material.certificates
     entries: list[PrivateKeyEntry] = []
     for key, name in usable:
-        spki = _spki(key.public_key())  # type: ignore[attr-defined]
+        spki = public_key_spki(key.public_key())  # type: ignore[attr-defined]
         options: list[x509.Certificate | None] = [
-            c for c in certs if spki is not None and _cert_spki(c) == spki
+            c for c in certs if spki is not None and certificate_spki(c) == spki
         ]
         for cert in options or [None]:
             cert_name = None

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from smime_archiver.crypto.certs import certificate_spki, public_key_spki
 from smime_archiver.crypto.keys import keyerrors
 from smime_archiver.crypto.keys.describe import key_type_and_size, make_entry
 from smime_archiver.crypto.keys.keyfiles import KeyFileResult
@@ -321,21 +321,6 @@ def _certificate(der: bytes) -> x509.Certificate | None:
 # --- matching keys with certificates -------------------------------------------------------
 
 
-def _spki(public_key: object) -> bytes | None:
-    try:
-        return public_key.public_bytes(  # type: ignore[attr-defined]
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    except (ValueError, TypeError, AttributeError, UnsupportedAlgorithm):
-        return None
-
-
-def _cert_spki(cert: x509.Certificate) -> bytes | None:
-    try:
-        return _spki(cert.public_key())
-    except (ValueError, UnsupportedAlgorithm):
-        return None
-
-
 def _public_value_matches(value: bytes, key: object) -> bool:
     """Whether key3.db's index ``value`` (modulus or EC point) is ``key``'s public key."""
     if isinstance(key, rsa.RSAPrivateKey):
@@ -360,10 +345,10 @@ def _entries(
     certificates: list[tuple[x509.Certificate, StoredCertificate]],
     source: str,
 ) -> list[PrivateKeyEntry]:
-    spkis = [_cert_spki(c) for c, _s in certificates]
+    spkis = [certificate_spki(c) for c, _s in certificates]
     entries: list[PrivateKeyEntry] = []
     for key, stored in keys:
-        spki = _spki(key.public_key())  # type: ignore[attr-defined]
+        spki = public_key_spki(key.public_key())  # type: ignore[attr-defined]
         mine = [i for i, s in enumerate(spkis) if spki is not None and s == spki]
         # CKA_ID links first (the order Thunderbird shows), then any other certificate
         # around the same public key; a CKA_ID match with another public key is not one
